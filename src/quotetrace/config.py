@@ -1,0 +1,30 @@
+"""Tunables as frozen dataclasses with documented defaults. Stages take only what they need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    char_ngram: int = 8  # character shingle length on the compact (punctuation-free) text
+    word_ngram: int = 3  # jieba word shingle length
+    max_df: float = 0.5  # shingles in more than this share of articles are boilerplate, dropped
+    max_postings: int = 64  # shingles with more postings than this are too common to be evidence
+    min_shared: int = 1  # informative shingles two sentences must share to become a candidate
+    paraphrase_min_weight: float = 0.45  # IDF-weighted content-word overlap for the paraphrase channel
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    min_chars: int = 10  # shortest reported span unless it is a quotation
+    near_verbatim_cutoff: float = 0.80
+    paraphrase_cutoff: float = 0.55
+    max_gap: int = 2  # sentences that may be skipped inside one passage
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    index: IndexConfig = IndexConfig()
+    align: AlignConfig = AlignConfig()
+    semantic: bool = False
