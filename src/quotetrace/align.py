@@ -1,0 +1,305 @@
+"""`align`: candidate pairs → verified alignments → maximal passages (rapidfuzz lives here).
+
+Why this shape: the index only says two sentences share some shingles. Verification
+finds *where* they agree — seeds (shared k-grams) chained along a diagonal, extended to
+exact character agreement, snapped to word/quote/sentence boundaries — so a quoted
+clause inside a long sentence gets its own exact span, an abridged sentence matches the
+right part of its source, and a sentence made of two source sentences matches both.
+rapidfuzz scores each located window. Consecutive sentence alignments that advance
+together in both texts then merge into one passage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+
+from .index import Candidate, Unit, stock_grams
+from .model import Alignment, Kind, Side, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A verified local alignment between two units (compact-key coordinates)."""
+
+    a: int
+    b: int
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    score: float
+    kind: Kind
+
+
+def _seeds(a: str, b: str, k: int) -> list[tuple[int, int]]:
+    pos: dict[str, list[int]] = defaultdict(list)
+    for i in range(len(a) - k + 1):
+        pos[a[i : i + k]].append(i)
+    out = []
+    for j in range(len(b) - k + 1):
+        for i in pos.get(b[j : j + k], ()):
+            out.append((i, j))
+    return out
+
+
+def _chains(seeds: list[tuple[int, int]], k: int, max_gap: int) -> list[list[tuple[int, int]]]:
+    """Group seeds into chains that advance together in both strings (small gaps, small drift)."""
+    chains: list[list[tuple[int, int]]] = []
+    for i, j in sorted(seeds, key=lambda s: (s[1], s[0])):
+        best = None
+        for c in chains:
+            pi, pj = c[-1]
+            di, dj = i - pi, j - pj
+            if 0 < dj <= k + max_gap and 0 < di <= k + max_gap and abs(di - dj) <= max_gap:
+                best = c
+                break
+        if best is None:
+            chains.append([(i, j)])
+        else:
+            best.append((i, j))
+    return chains
+
+
+def local_regions(a: str, b: str, *, k: int = 4, max_gap: int = 6) -> list[tuple[int, int, int, int]]:
+    """Regions [a0, a1) × [b0, b1) where the two keys agree, in order on both sides."""
+    if len(a) < k or len(b) < k:
+        return [(0, len(a), 0, len(b))] if a == b and a else []
+    regions = []
+    for c in _chains(_seeds(a, b, k), k, max_gap):
+        a0, b0 = c[0]
+        a1, b1 = c[-1][0] + k, c[-1][1] + k
+        if a1 - a0 < k + 1 and len(c) == 1 and min(len(a), len(b)) > k:
+            continue  # a lone k-gram is noise
+        # extend exactly
+        while a0 > 0 and b0 > 0 and a[a0 - 1] == b[b0 - 1]:
+            a0 -= 1
+            b0 -= 1
+        while a1 < len(a) and b1 < len(b) and a[a1] == b[b1]:
+            a1 += 1
+            b1 += 1
+        regions.append((a0, a1, b0, b1))
+    regions.sort(key=lambda r: (r[2], r[0]))
+    # drop regions contained in another
+    kept: list[tuple[int, int, int, int]] = []
+    for r in sorted(regions, key=lambda r: -(r[1] - r[0] + r[3] - r[2])):
+        if any(o[0] <= r[0] and r[1] <= o[1] and o[2] <= r[2] and r[3] <= o[3] for o in kept):
+            continue
+        kept.append(r)
+    kept.sort(key=lambda r: (r[2], r[0]))
+    return _join_monotone(kept, a, b)
+
+
+def _join_monotone(
+    regions: list[tuple[int, int, int, int]], a: str, b: str
+) -> list[tuple[int, int, int, int]]:
+    """Join regions that follow each other on both sides when the join still scores well
+    (an abridged or lightly edited sentence is one match, not many)."""
+    if len(regions) < 2:
+        return regions
+    out = [regions[0]]
+    for r in regions[1:]:
+        p = out[-1]
+        if r[0] >= p[1] - 2 and r[2] >= p[3] - 2:
+            joined = (p[0], max(p[1], r[1]), p[2], max(p[3], r[3]))
+            s_join = Indel.normalized_similarity(a[joined[0] : joined[1]], b[joined[2] : joined[3]])
+            matched = (p[3] - p[2]) + (r[3] - r[2])
+            if s_join >= 0.6 or matched >= 0.7 * (joined[3] - joined[2]):
+                out[-1] = joined
+                continue
+        out.append(r)
+    return out
+
+
+def classify(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind | None, float]:
+    """verbatim = equal compact keys; near_verbatim = Indel similarity ≥ near_cutoff."""
+    if a == b:
+        return Kind.VERBATIM, 1.0
+    s = Indel.normalized_similarity(a, b)
+    if s >= near_cutoff:
+        return Kind.NEAR_VERBATIM, s
+    return None, s
+
+
+def _informative_len(key: str, stock: frozenset[str], k: int = 6) -> int:
+    """Characters of key covered by at least one k-gram that is not a stock phrase."""
+    if len(key) < k:
+        return len(key)
+    covered = [False] * len(key)
+    for i in range(len(key) - k + 1):
+        if key[i : i + k] not in stock:
+            for t in range(i, i + k):
+                covered[t] = True
+    return sum(covered)
+
+
+def _inside_quotes(u: Unit, r0: int, r1: int) -> bool:
+    if not u.sentence.quoted or r1 <= r0:
+        return False
+    start, end = u.raw_pos[r0], u.raw_pos[r1 - 1] + 1
+    inside = 0
+    for q in u.sentence.quoted:
+        inside += max(0, min(end, q.end) - max(start, q.start))
+    return inside >= 0.8 * (end - start)
+
+
+def verify(
+    c: Candidate,
+    units: Sequence[Unit],
+    *,
+    near_cutoff: float = 0.8,
+    min_chars: int = 10,
+    min_quoted_chars: int = 8,
+    min_informative: int = 8,
+    clause_chars: int = 20,
+    splice_cutoff: float = 0.5,
+) -> list[Match]:
+    """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions."""
+    ua, ub = units[c.a], units[c.b]
+    stock = stock_grams()
+    out = []
+    for a0, a1, b0, b1 in local_regions(ua.key, ub.key):
+        kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
+        if kind is None:
+            if score < splice_cutoff:
+                continue
+            kind = Kind.PARAPHRASE
+        length = min(a1 - a0, b1 - b0)
+        quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
+        if length < min_chars and not (quoted and length >= min_quoted_chars):
+            continue
+        if not quoted and _informative_len(ub.key[b0:b1], stock) < min_informative:
+            continue
+        # a short clause embedded in two unrelated sentences is a set phrase, not reuse:
+        # short matches must be quoted or make up (nearly) a whole sentence on one side
+        if (
+            length < clause_chars
+            and not quoted
+            and (a1 - a0) < 0.8 * len(ua.key)
+            and (b1 - b0) < 0.8 * len(ub.key)
+        ):
+            continue
+        out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
+    return out
+
+
+# --------------------------------------------------------------------------- raw spans
+
+_CLOSERS = set("。！？；，、：”’」』）)》〉…!?;,.:\"'")
+
+
+def _raw_span(u: Unit, k0: int, k1: int, raw: str) -> Span:
+    """Raw span of key[k0:k1], widened to the sentence edges when the match reaches them and
+    over the punctuation that closes the matched clause."""
+    s = u.sentence.span
+    start = s.start if k0 == 0 else u.raw_pos[k0]
+    if k1 >= len(u.key):
+        end = s.end
+    else:
+        end = u.raw_pos[k1 - 1] + 1
+        while end < s.end and raw[end] in _CLOSERS:
+            end += 1
+    return Span(start, end)
+
+
+# --------------------------------------------------------------------------- passages
+
+
+@dataclass(slots=True)
+class _Passage:
+    a_art: int
+    b_art: int
+    matches: list[Match]
+    a_spans: list[Span]
+    b_spans: list[Span]
+
+    @property
+    def a_last(self) -> int:
+        return max(m.a for m in self.matches)
+
+    @property
+    def b_last(self) -> int:
+        return max(m.b for m in self.matches)
+
+
+def _side_key(units: Sequence[Unit], first: tuple[int, int], last: tuple[int, int]) -> str:
+    """Compact text from (unit, offset) `first` to (unit, end offset) `last`, across units."""
+    (u0, k0), (u1, k1) = first, last
+    if u0 == u1:
+        return units[u0].key[k0:k1]
+    parts = [units[u0].key[k0:]]
+    parts.extend(units[u].key for u in range(u0 + 1, u1))
+    parts.append(units[u1].key[:k1])
+    return "".join(parts)
+
+
+def passage_kind(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind, float]:
+    """Kind of a whole passage from its two compact texts: equal → verbatim, Indel similarity
+    ≥ near_cutoff → near_verbatim, otherwise a reworded splice → paraphrase."""
+    if a == b:
+        return Kind.VERBATIM, 1.0
+    s = Indel.normalized_similarity(a, b)
+    return (Kind.NEAR_VERBATIM if s >= near_cutoff else Kind.PARAPHRASE), s
+
+
+def merge_passages(
+    matches: Iterable[Match],
+    units: Sequence[Unit],
+    raws: Mapping[str, str],
+    *,
+    max_gap: int = 2,
+    near_cutoff: float = 0.8,
+) -> list[Alignment]:
+    """One alignment per maximal passage: consecutive matches that advance together in both
+    articles (at most `max_gap` skipped units on either side) merge; a jump splits. The
+    passage is then labelled as a whole."""
+    by_pair: dict[tuple[int, int], list[tuple[Match, Span, Span]]] = defaultdict(list)
+    for m in matches:
+        ua, ub = units[m.a], units[m.b]
+        sa = _raw_span(ua, m.a0, m.a1, raws[ua.doc_id])
+        sb = _raw_span(ub, m.b0, m.b1, raws[ub.doc_id])
+        by_pair[(ua.article_idx, ub.article_idx)].append((m, sa, sb))
+    out: list[Alignment] = []
+    for (art_a, art_b), items in by_pair.items():
+        items.sort(key=lambda t: (t[2].start, t[1].start))
+        passages: list[_Passage] = []
+        for m, sa, sb in items:
+            target = None
+            for p in reversed(passages):
+                last = p.matches[-1]
+                if (
+                    0 <= m.b - p.b_last <= max_gap + 1
+                    and -1 <= m.a - p.a_last <= max_gap + 1
+                    and sb.start >= p.b_spans[-1].start
+                    and sa.start >= p.a_spans[-1].start
+                    and not (m.a == last.a and m.b == last.b and m.a0 < last.a0)
+                ):
+                    target = p
+                    break
+            if target is None:
+                passages.append(_Passage(art_a, art_b, [m], [sa], [sb]))
+            else:
+                target.matches.append(m)
+                target.a_spans.append(sa)
+                target.b_spans.append(sb)
+        for p in passages:
+            first_a = min((m.a, m.a0) for m in p.matches)
+            last_a = max((m.a, m.a1) for m in p.matches)
+            first_b = min((m.b, m.b0) for m in p.matches)
+            last_b = max((m.b, m.b1) for m in p.matches)
+            ka, kb = _side_key(units, first_a, last_a), _side_key(units, first_b, last_b)
+            kind, score = passage_kind(ka, kb, near_cutoff=near_cutoff)
+            ua, ub = units[p.matches[0].a], units[p.matches[0].b]
+            out.append(
+                Alignment(
+                    source=Side(ua.doc_id, ua.article_id, Span(min(s.start for s in p.a_spans), max(s.end for s in p.a_spans))),
+                    target=Side(ub.doc_id, ub.article_id, Span(min(s.start for s in p.b_spans), max(s.end for s in p.b_spans))),
+                    kind=kind,
+                    score=round(score, 4),
+                )
+            )
+    out.sort(key=lambda x: (x.target.doc_id, x.target.span.start, x.source.doc_id, x.source.span.start))
+    return out

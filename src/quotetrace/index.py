@@ -1,0 +1,226 @@
+"""`index`: sentences → candidate pairs, through an inverted index of shingles.
+
+Why: comparing every sentence with every other is quadratic; a shingle shared by two
+sentences of different articles is the evidence that makes a pair worth verifying.
+Everything here is NumPy over one flat array of code points, so a million sentences
+index in seconds: k-gram hashes are rolled in vector operations, grouped with one sort,
+and pairs are produced per group size with broadcasting, never per pair in Python.
+
+Shingles too common to be evidence are dropped by document frequency (in the corpus
+itself, and in a shipped background table of stock phrases learned from independent
+official texts — see tools/build_stock_ngrams.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from .model import ParsedArticle, Role, Sentence
+
+_P = np.uint64(1_000_003)
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence prepared for matching: its compact key and where each key char sits in raw."""
+
+    idx: int
+    doc_id: str
+    article_id: str
+    article_idx: int
+    sentence: Sentence
+    key: str  # alphanumeric characters of the normalised sentence, lower-cased
+    raw_pos: tuple[int, ...]  # raw offset of each key character
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    a: int  # unit index (a < b)
+    b: int
+    shared: int  # informative shingles the two share (lexical) or 0 (other channels)
+    channel: str = "lexical"
+
+
+def compact(text: str) -> tuple[str, list[int]]:
+    """Keep letters and digits (CJK ideographs included), lower-cased, with their positions."""
+    chars: list[str] = []
+    pos: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isalnum():
+            chars.append(ch.lower())
+            pos.append(i)
+    return "".join(chars), pos
+
+
+def make_units(
+    articles: Sequence[ParsedArticle], languages: dict[str, str] | None = None
+) -> list[Unit]:
+    """Every sentence of every article becomes a unit, except the article's own title and
+    source line (a heading inside an article — e.g. a quotation heading in a compilation —
+    and a ※ note can be reuse; the title and 来源 line of the article are not)."""
+    units: list[Unit] = []
+    for ai, pa in enumerate(articles):
+        lang = (languages or {}).get(pa.article.doc_id, "zh")
+        text = pa.norm.text
+        to_raw = pa.norm.to_raw
+        skip = [sp for sp in (pa.article.title_span, pa.article.source_span) if sp is not None]
+        for s in pa.sentences:
+            if s.role != Role.BODY and any(s.span.overlaps(sp) for sp in skip):
+                continue
+            key, pos = compact(text[s.norm.start : s.norm.end])
+            if not key:
+                continue
+            base = s.norm.start
+            raw_pos = tuple(to_raw[base + p] for p in pos)
+            units.append(
+                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, key, raw_pos, lang)
+            )
+    return units
+
+
+@cache
+def stock_grams() -> frozenset[str]:
+    """Background stock 6-grams (shipped data); empty if the file is missing."""
+    try:
+        ref = resources.files("quotetrace") / "data" / "stock_6grams.txt.gz"
+        with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as g:
+            return frozenset(line.strip() for line in g if line.strip() and not line.startswith("#"))
+    except (FileNotFoundError, OSError):
+        return frozenset()
+
+
+def _codepoints(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All keys concatenated as uint64 code points, plus each key's start offset."""
+    joined = "".join(keys)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    starts = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    return cps, starts
+
+
+def shingle_hashes(keys: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hash, unit, position) of every k-gram that lies inside one key."""
+    cps, starts = _codepoints(keys)
+    n = len(cps)
+    if n < k:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty.astype(np.uint64), empty, empty
+    m = n - k + 1
+    h = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _P + cps[j : j + m]
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(starts))
+    valid = owner[: m] == owner[k - 1 : k - 1 + m]
+    idx = np.nonzero(valid)[0]
+    unit = owner[idx]
+    pos = idx - starts[unit]
+    return h[idx], unit, pos
+
+
+def _hash_strings(grams: Iterable[str], k: int) -> np.ndarray:
+    grams = [g for g in grams if len(g) == k]
+    if not grams:
+        return np.zeros(0, dtype=np.uint64)
+    h, _, _ = shingle_hashes(grams, k)
+    return np.unique(h)
+
+
+@cache
+def _stock_hashes(k: int) -> np.ndarray:
+    return _hash_strings(stock_grams(), k) if k == 6 else np.zeros(0, dtype=np.uint64)
+
+
+def _pairs_in_groups(members: np.ndarray, group_start: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """All (i, j), i < j, index pairs inside each group, vectorised per group size."""
+    out = []
+    for s in np.unique(sizes):
+        if s < 2:
+            continue
+        starts = group_start[sizes == s]
+        block = members[starts[:, None] + np.arange(s)[None, :]]  # (groups, s)
+        iu, ju = np.triu_indices(int(s), k=1)
+        out.append(np.stack([block[:, iu].ravel(), block[:, ju].ravel()], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.concatenate(out)
+
+
+def lexical_candidates(
+    units: Sequence[Unit],
+    *,
+    k: int = 6,
+    max_postings: int = 64,
+    max_df: float = 0.5,
+    min_shared: int = 2,
+    min_df_articles: int = 8,
+) -> list[Candidate]:
+    """Pairs of units in different articles that share at least `min_shared` informative k-grams.
+
+    A k-gram is uninformative when it is a background stock phrase, when it occurs in more
+    than `max_postings` units, or — in corpora of at least `min_df_articles` articles — in
+    more than `max_df` of the articles.
+    """
+    if not units:
+        return []
+    keys = [u.key for u in units]
+    h, unit, _pos = shingle_hashes(keys, k)
+    if len(h) == 0:
+        return []
+    lang_zh = np.fromiter((u.language == "zh" for u in units), dtype=bool, count=len(units))
+    art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
+    # one posting per (hash, unit)
+    order = np.lexsort((unit, h))
+    h, unit = h[order], unit[order]
+    keep = np.ones(len(h), dtype=bool)
+    keep[1:] = (h[1:] != h[:-1]) | (unit[1:] != unit[:-1])
+    h, unit = h[keep], unit[keep]
+    stock = _stock_hashes(k)
+    if len(stock):
+        not_stock = ~(np.isin(h, stock) & lang_zh[unit])
+        h, unit = h[not_stock], unit[not_stock]
+    if len(h) == 0:
+        return []
+    change = np.ones(len(h), dtype=bool)
+    change[1:] = h[1:] != h[:-1]
+    group_start = np.nonzero(change)[0]
+    sizes = np.diff(np.append(group_start, len(h)))
+    limit = max_postings
+    n_articles = int(art.max()) + 1
+    ok = (sizes >= 2) & (sizes <= limit)
+    if n_articles >= min_df_articles:
+        # distinct articles per group: count article changes inside the group
+        a_sorted = art[unit]
+        # sizes <= limit, so a small per-group check through sorting by (group, article)
+        gid = np.repeat(np.arange(len(group_start)), sizes)
+        o2 = np.lexsort((a_sorted, gid))
+        ga, aa = gid[o2], a_sorted[o2]
+        newart = np.ones(len(ga), dtype=bool)
+        newart[1:] = (ga[1:] != ga[:-1]) | (aa[1:] != aa[:-1])
+        n_art = np.bincount(ga[newart], minlength=len(group_start))
+        ok &= n_art <= max(2, math.floor(max_df * n_articles))
+    pairs = _pairs_in_groups(unit, group_start[ok], sizes[ok])
+    if len(pairs) == 0:
+        return []
+    a, b = pairs[:, 0], pairs[:, 1]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    diff_art = art[lo] != art[hi]
+    lo, hi = lo[diff_art], hi[diff_art]
+    pair_key = lo * np.int64(len(units)) + hi
+    uniq, counts = np.unique(pair_key, return_counts=True)
+    sel = counts >= min_shared
+    uniq, counts = uniq[sel], counts[sel]
+    n = np.int64(len(units))
+    return [
+        Candidate(int(x // n), int(x % n), int(c))
+        for x, c in zip(uniq.tolist(), counts.tolist(), strict=True)
+    ]

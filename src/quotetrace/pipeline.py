@@ -1,0 +1,182 @@
+"""`pipeline`: the only module that knows the stage order (design.md §1).
+
+Each stage is a pure function from the module named after it; this module strings
+them together, times them, and reports progress through an injected callback so the
+CLI can draw progress bars without the library importing rich.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import align as align_mod
+from . import index as index_mod
+from .config import Config
+from .ingest import load_documents
+from .model import Alignment, Corpus, Document, ParsedArticle
+from .normalise import normalise
+from .segment import segment
+from .split import split_articles
+
+ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class Timings:
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t
+
+
+def parse_document(doc: Document) -> tuple[ParsedArticle, ...]:
+    """split → normalise → segment for one document (pure; usable as a map step)."""
+    out = []
+    lang = doc.meta.language or "zh"
+    for art in split_articles(doc):
+        norm = normalise(doc.raw, art.span, language=lang)
+        sents = segment(
+            doc.raw,
+            norm,
+            doc_id=doc.id,
+            article_id=art.id,
+            language=lang,
+            title_span=art.title_span,
+            source_span=art.source_span,
+        )
+        out.append(ParsedArticle(art, norm, sents))
+    return tuple(out)
+
+
+def load_corpus(
+    folder: str | Path,
+    *,
+    skip_bad: bool = False,
+    progress: ProgressFn | None = None,
+    timings: Timings | None = None,
+) -> Corpus:
+    """Ingest a corpus folder: documents, their articles, normalised text and sentences."""
+    tm = timings or Timings()
+    with tm("ingest"):
+        docs, issues = load_documents(Path(folder), skip_bad=skip_bad)
+    arts: list[ParsedArticle] = []
+    with tm("split+normalise+segment"):
+        for i, d in enumerate(docs):
+            arts.extend(parse_document(d))
+            if progress:
+                progress("parse", i + 1, len(docs))
+    return Corpus(str(folder), tuple(docs), tuple(arts), tuple(issues))
+
+
+def align_corpus(
+    corpus: Corpus,
+    *,
+    config: Config | None = None,
+    progress: ProgressFn | None = None,
+    timings: Timings | None = None,
+) -> list[Alignment]:
+    """Every reuse between two different articles of the corpus, one record per passage
+    (not yet oriented: see provenance)."""
+    cfg = config or Config()
+    tm = timings or Timings()
+    langs = {d.id: d.meta.language or "zh" for d in corpus.documents}
+    raws = {d.id: d.raw for d in corpus.documents}
+    with tm("units"):
+        units = index_mod.make_units(corpus.articles, langs)
+    with tm("index"):
+        cands = index_mod.lexical_candidates(
+            units,
+            max_postings=cfg.index.max_postings,
+            max_df=cfg.index.max_df,
+        )
+    matches: list[align_mod.Match] = []
+    with tm("verify"):
+        for i, c in enumerate(cands):
+            matches.extend(
+                align_mod.verify(
+                    c,
+                    units,
+                    near_cutoff=cfg.align.near_verbatim_cutoff,
+                    min_chars=cfg.align.min_chars,
+                )
+            )
+            if progress and i % 1000 == 0:
+                progress("verify", i, len(cands))
+    with tm("merge"):
+        return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)
+
+
+def articles_by_id(corpus: Corpus) -> dict[str, ParsedArticle]:
+    return {pa.article.id: pa for pa in corpus.articles}
+
+
+def documents_by_id(docs: Sequence[Document]) -> dict[str, Document]:
+    return {d.id: d for d in docs}
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    corpus: Corpus
+    alignments: list[Alignment]
+    timings: dict[str, float]
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.corpus.documents
+
+
+def orient_alignments(alignments: Sequence[Alignment], corpus: Corpus) -> list[Alignment]:
+    """Direction by date then evidence, origins and chains (provenance stage)."""
+    from . import provenance
+
+    arts = {pa.article.id: pa.article for pa in corpus.articles}
+    docs = documents_by_id(corpus.documents)
+    return provenance.orient_all(alignments, arts, docs)
+
+
+def trace(
+    folder: str | Path | Corpus,
+    *,
+    config: Config | None = None,
+    skip_bad: bool = False,
+    progress: ProgressFn | None = None,
+) -> TraceResult:
+    """ingest → split → normalise → segment → index → align → orient: the whole trace."""
+    tm = Timings()
+    corpus = folder if isinstance(folder, Corpus) else load_corpus(
+        folder, skip_bad=skip_bad, progress=progress, timings=tm
+    )
+    raw_alignments = align_corpus(corpus, config=config, progress=progress, timings=tm)
+    with tm("orient"):
+        oriented = orient_alignments(raw_alignments, corpus)
+    return TraceResult(corpus, oriented, dict(tm.stages))
+
+
+def evaluate_files(
+    gold: str | Path,
+    *,
+    alignments: str | Path | None = None,
+    corpus: str | Path = "data/raw",
+    seeds: str | Path | None = None,
+    config: Config | None = None,
+):  # type: ignore[no-untyped-def]
+    """Score an alignments file (or a fresh trace of the corpus) against a gold annotation."""
+    from . import evaluate, store
+
+    g = evaluate.load_gold(gold, seeds=seeds)
+    c = load_corpus(corpus)
+    if alignments is not None:
+        records = store.read_alignments(alignments)
+    else:
+        result = trace(c, config=config)
+        records = store.alignment_records(result.alignments, c.documents)
+    return evaluate.evaluate_corpus(g, records, c)

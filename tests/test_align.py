@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quotetrace import align as A
+from quotetrace.index import Candidate, lexical_candidates, make_units
+from quotetrace.model import Kind
+
+from .helpers import article
+from .reference import all_pairs
+
+SRC = (
+    "基础研究处于从研究到应用、再到生产的科研链条起始端，地基打得牢，科技事业大厦才能建得高。"
+    "加强基础研究要突出前瞻性、战略性需求导向，优化资源配置和布局结构，为创新发展提供基础理论支撑和技术源头供给。"
+    "要把握科技发展趋势和国家战略需求，加强基础研究重大项目可行性论证和遴选评估。"
+)
+
+
+def _align(*texts: str):
+    pas, raws = [], {}
+    for i, t in enumerate(texts):
+        pa, raw = article(f"d{i}", t)
+        pas.append(pa)
+        raws[f"d{i}"] = raw
+    units = make_units(pas)
+    matches = []
+    for c in lexical_candidates(units):
+        matches.extend(A.verify(c, units))
+    return A.merge_passages(matches, units, raws), raws, units
+
+
+def test_verbatim_reprint_is_one_passage():
+    als, raws, _ = _align(SRC, "前言一句话不相关的内容在这里。" + SRC)
+    assert len(als) == 1
+    a = als[0]
+    assert a.kind == Kind.VERBATIM
+    assert a.source.span.of(raws["d0"]) == SRC
+    assert a.target.span.of(raws["d1"]) == SRC
+
+
+def test_quoted_clause_inside_long_sentence_gets_its_exact_span():
+    tgt = "评论员文章指出，我们要牢记“地基打得牢，科技事业大厦才能建得高”，久久为功，持续发力，抓出新成效。"
+    als, raws, _ = _align(SRC, tgt)
+    assert len(als) == 1
+    t = als[0].target.span.of(raws["d1"])
+    assert t.startswith("地基打得牢") and "科技事业大厦才能建得高" in t
+    assert "评论员" not in t and "久久为功" not in t
+    s = als[0].source.span.of(raws["d0"])
+    assert "地基打得牢" in s and "起始端" not in s
+
+
+def test_abridged_sentence_matches_the_right_part():
+    tgt = "加强基础研究要突出前瞻性、战略性需求导向，为创新发展提供基础理论支撑和技术源头供给。"
+    als, raws, _ = _align(SRC, tgt)
+    assert len(als) == 1
+    s = als[0].source.span.of(raws["d0"])
+    assert s.startswith("加强基础研究要突出前瞻性") and s.endswith("技术源头供给。")
+    assert als[0].kind in (Kind.NEAR_VERBATIM, Kind.PARAPHRASE)
+
+
+def test_near_verbatim_edit_is_labelled():
+    tgt = "要准确把握科技发展趋势和国家战略需求，加强基础研究重大项目的可行性论证和遴选评估。"
+    als, _, _ = _align(SRC, tgt)
+    assert len(als) == 1 and als[0].kind == Kind.NEAR_VERBATIM
+    assert 0.8 <= als[0].score < 1.0
+
+
+def test_unrelated_text_and_stock_formulas_give_nothing():
+    a = "在以习近平同志为核心的党中央坚强领导下，全省经济运行总体平稳，粮食产量再创新高。"
+    b = "在以习近平同志为核心的党中央坚强领导下，我们推进乡村振兴，城乡居民收入稳步增长。"
+    als, _, _ = _align(a, b)
+    assert als == []
+
+
+def test_same_article_reuse_is_ignored():
+    als, _, _ = _align(SRC + SRC)
+    assert als == []
+
+
+_HAN = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=12, max_size=40)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_HAN, min_size=4, max_size=10), st.randoms(use_true_random=False))
+def test_index_finds_every_pair_the_exhaustive_oracle_finds(sentences, rnd: random.Random):
+    # two documents made of the same random sentences, one with light edits
+    edited = []
+    for s in sentences:
+        chars = list(s)
+        if rnd.random() < 0.5:
+            chars[rnd.randrange(len(chars))] = "之"
+        edited.append("".join(chars))
+    d0 = "。".join(sentences) + "。"
+    d1 = "。".join(reversed(edited)) + "。"
+    pas = [article("d0", d0)[0], article("d1", d1)[0]]
+    units = make_units(pas)
+    found = {(c.a, c.b) for c in lexical_candidates(units, min_shared=1)}
+    assert all_pairs(units, cutoff=90) <= found
+
+
+def test_candidate_dataclass_is_ordered_pair():
+    pas = [article("d0", SRC)[0], article("d1", SRC)[0]]
+    units = make_units(pas)
+    cands = lexical_candidates(units)
+    assert cands and all(isinstance(c, Candidate) and c.a < c.b for c in cands)
