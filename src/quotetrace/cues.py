@@ -1,0 +1,218 @@
+"""`cues`: raw text + span → is it quoted, is it attributed (design.md §4 `quoted`, `attributed`).
+
+Why: a span in quotation marks or under an attribution cue (习近平强调, ——在…上的讲话) is the
+*reuser* side of a reuse, which orients alignments when dates are missing or equal, and the
+report shows how much reuse is acknowledged. Pure functions over the raw text; they look
+only at the paragraph around the span, so they work on any document, bundle or not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import Span
+
+__all__ = ["is_attributed", "is_quoted", "paragraph_bounds"]
+
+_OPEN_TO_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", "﹁": "﹂", "﹃": "﹄"}
+_CLOSERS = frozenset(_OPEN_TO_CLOSE.values())
+_QUOTE_MARKS = frozenset(_OPEN_TO_CLOSE) | _CLOSERS | {'"'}
+# A line break after one of these ends a paragraph (hard-wrapped PDF text breaks mid-sentence).
+_TERMINATORS = frozenset("。！？!?…；")
+_MAX_SCAN = 4000  # never scan further than this from the span, whatever the paragraphs look like
+
+
+def _is_block_line(line: str) -> bool:
+    """Lines that are paragraphs of their own: headings, dash trailers, ※ notes, source lines."""
+    s = line.strip()
+    return s.startswith(("#", "——", "—", "※", "（来源", "(来源", "来源："))
+
+
+def paragraph_bounds(raw: str, pos: int) -> tuple[int, int]:
+    """[start, end) of the paragraph holding `pos`.
+
+    A paragraph ends at a line break that follows a sentence terminator, at a blank line that
+    follows one, and around heading / trailer lines; a line break after other characters is
+    PDF wrapping and continues the paragraph.
+    """
+    pos = max(0, min(pos, len(raw)))
+    lo = max(0, pos - _MAX_SCAN)
+    hi = min(len(raw), pos + _MAX_SCAN)
+
+    def breaks_after(line_end: int) -> bool:
+        """Does the line ending at raw index `line_end` (the '\\n') end a paragraph?"""
+        line_start = raw.rfind("\n", 0, line_end) + 1
+        line = raw[line_start:line_end]
+        if _is_block_line(line):
+            return True
+        nxt_end = raw.find("\n", line_end + 1)
+        nxt = raw[line_end + 1 : nxt_end if nxt_end != -1 else len(raw)]
+        if _is_block_line(nxt):
+            return True
+        s = line.rstrip()
+        if not s:
+            return False
+        last = s[-1]
+        if last in _TERMINATORS:
+            return True
+        # a closing quote or bracket right after a terminator ends the sentence too
+        return last in _CLOSERS | {"）", ")"} and len(s) > 1 and s[-2] in _TERMINATORS | {"）", ")"}
+
+    start = lo
+    i = raw.rfind("\n", lo, pos)
+    while i != -1:
+        if breaks_after(i):
+            start = i + 1
+            break
+        i = raw.rfind("\n", lo, i)
+    end = hi
+    j = raw.find("\n", pos, hi)
+    while j != -1:
+        if breaks_after(j):
+            end = j
+            break
+        j = raw.find("\n", j + 1, hi)
+    while start < pos and raw[start].isspace():
+        start += 1
+    return start, end
+
+
+def _quote_depths(text: str) -> list[int]:
+    """Depth of quotation at each character of `text` (a paragraph).
+
+    Marks themselves get depth -1 (ignored). A closing mark with no opener means the quote was
+    opened before the scanned text (a paragraph boundary guessed too late), so everything
+    before it back to the previous closer is marked as quoted.
+    """
+    depths = [0] * len(text)
+    stack: list[str] = []
+    last_reset = 0
+    for i, ch in enumerate(text):
+        if ch == "‘" and 0 < i < len(text) - 1 and text[i - 1].isascii() and text[i - 1].isalnum():
+            depths[i] = len(stack)  # a mis-typed apostrophe inside a word
+        elif ch in _OPEN_TO_CLOSE:
+            stack.append(_OPEN_TO_CLOSE[ch])
+            depths[i] = -1
+        elif ch == "’" and "’" not in stack and i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
+            depths[i] = len(stack)  # an apostrophe (China’s, leaders’), not a closing quote
+        elif ch in _CLOSERS:
+            depths[i] = -1
+            if ch in stack:
+                while stack and stack.pop() != ch:
+                    pass
+            else:  # unmatched closer: retroactively quoted
+                for k in range(last_reset, i):
+                    if depths[k] == 0:
+                        depths[k] = 1
+            last_reset = i + 1
+        elif ch == '"':
+            depths[i] = -1
+            if stack and stack[-1] == '"':
+                stack.pop()
+            else:
+                stack.append('"')
+        else:
+            depths[i] = len(stack)
+    return depths
+
+
+def is_quoted(raw: str, span: Span, *, share: float = 0.8) -> bool:
+    """True when at least `share` of the span's non-space characters lie inside quotation
+    marks (“…” 「…」 ‘…’ "…"), judged from the enclosing paragraph."""
+    if span.end <= span.start or span.end > len(raw):
+        return False
+    p0, _ = paragraph_bounds(raw, span.start)
+    _, p1 = paragraph_bounds(raw, max(span.start, span.end - 1))
+    p0 = min(p0, span.start)
+    p1 = max(p1, span.end)
+    depths = _quote_depths(raw[p0:p1])
+    inside = total = 0
+    for k in range(span.start - p0, span.end - p0):
+        ch = raw[p0 + k]
+        if ch.isspace() or ch in _QUOTE_MARKS:
+            continue
+        total += 1
+        if depths[k] > 0:
+            inside += 1
+    return total > 0 and inside >= share * total
+
+
+# --------------------------------------------------------------------------- attribution
+
+_LEADER = r"(?:习近平|习主席|总书记|习总书记)"
+_SAY = r"(?:深刻指出|明确指出|强调指出|郑重宣示|强调|指出|表示|要求|宣布|说|讲)"
+_CN_BEFORE = [
+    # 习近平强调 / 习近平总书记在…上的讲话中指出 / 正如习近平总书记所指出的 / 总书记…强调
+    re.compile(_LEADER + r"[^。！？\n]{0,60}?" + r"(?:所)?" + _SAY),
+]
+# 他强调 counts only when the paragraph names the leader before it (keep it simple).
+_HE_SAY = re.compile(r"他" + _SAY)
+_EN_BEFORE = [
+    re.compile(
+        r"\b(?:Xi Jinping|Xi|General Secretary Xi|President Xi)\b[^.!?\n]{0,60}?"
+        r"\b(?:emphasi[sz]ed|stressed|pointed out|noted|said|stated|declared|urged|called for|"
+        r"underlined|underscored|remarked|added)\b",
+    ),
+]
+_EN_HE = re.compile(r"\b(?:[Hh]e)\s+(?:also\s+)?(?:emphasi[sz]ed|stressed|pointed out|noted|said|stated)\b")
+_EN_LEADER = re.compile(r"\bXi\b")
+# Trailers after a quotation: ——在…上的讲话（日期） / ——摘自《…》 / （…讲话） / （摘自…）
+_TRAILER_LINE = re.compile(r"^\s*(?:——|—|--)\s*(?:在|摘自|摘编自|选自|引自|出自|《|习近平|《习近平)")
+_TRAILER_PAREN = re.compile(
+    r"[（(][^（）()\n]{0,80}?(?:讲话|摘自|摘编自|选自|致信|贺信|指出|强调)[^（）()\n]{0,40}[）)]\s*$"
+)
+_HEAD_CHARS = 30  # a cue this close to the paragraph start governs the whole paragraph
+
+
+def _cue_in(text: str, patterns: list[re.Pattern[str]]) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def _he_cue(text: str, paragraph_head: str, leader: re.Pattern[str], he: re.Pattern[str]) -> bool:
+    """'他强调' / 'he pointed out' with the leader named earlier in the paragraph."""
+    return any(leader.search(paragraph_head + text[: m.start()]) for m in he.finditer(text))
+
+
+def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
+    """True when an attribution cue governs the span.
+
+    Looks for: a cue in the same paragraph up to `window` characters before the span or at the
+    start of the span's own sentence (习近平强调, 总书记…指出, 正如习近平总书记所指出的,
+    他强调 after the leader was named, 'Xi Jinping emphasized that', 'he pointed out'); a cue
+    opening the paragraph; or a trailer after the span's paragraph (——在…上的讲话,
+    ——摘自…, （…讲话）).
+    """
+    if span.end <= span.start or span.end > len(raw):
+        return False
+    p0, p1 = paragraph_bounds(raw, span.start)
+    p0 = min(p0, span.start)
+    ctx0 = max(p0, span.start - window)
+    # the cue may sit inside the span, at the start of its sentence ("习近平强调，要…")
+    lead = raw[ctx0 : min(span.end, span.start + 40)]
+    head = raw[p0 : min(p0 + _HEAD_CHARS + 10, span.start + 40)]
+    leader_zone = raw[p0:ctx0]
+    if _cue_in(lead, _CN_BEFORE) or _cue_in(lead, _EN_BEFORE):
+        return True
+    if _he_cue(lead, leader_zone, re.compile(_LEADER), _HE_SAY):
+        return True
+    if _he_cue(lead, leader_zone, _EN_LEADER, _EN_HE):
+        return True
+    if span.start - p0 > window and (_cue_in(head, _CN_BEFORE) or _cue_in(head, _EN_BEFORE)):
+        m = next((p.search(head) for p in (*_CN_BEFORE, *_EN_BEFORE) if p.search(head)), None)
+        if m is not None and m.start() <= _HEAD_CHARS:
+            return True
+    # trailers: the end of the span's own paragraph, then the next non-blank paragraph
+    _, pe = paragraph_bounds(raw, max(span.start, span.end - 1))
+    pe = max(pe, span.end)
+    if _TRAILER_PAREN.search(raw[span.end : pe]) and len(raw[span.end : pe].strip()) <= 120:
+        return True
+    m = re.compile(r"\S").search(raw, pe)
+    if m is not None:
+        nxt_end = raw.find("\n", m.start())
+        nxt = raw[m.start() : nxt_end if nxt_end != -1 else len(raw)]
+        if _TRAILER_LINE.match(nxt) or (nxt.startswith(("（", "(")) and _TRAILER_PAREN.search(nxt)):
+            return True
+    # a trailer on the same line right after the span: "…。——在…上的讲话"
+    rest = raw[span.end : pe]
+    k = rest.find("——")
+    return k != -1 and not rest[:k].strip(" \u3000”」』。") and bool(_TRAILER_LINE.match(rest[k:]))
