@@ -136,14 +136,22 @@ def _informative_len(key: str, stock: frozenset[str], k: int = 6) -> int:
     return sum(covered)
 
 
-def _inside_quotes(u: Unit, r0: int, r1: int) -> bool:
+def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
+    """The key range lies (≥ 80%) inside quotation marks; with `whole`, it must also make up
+    ≥ 80% of that quotation (a quoted clause, not a fragment of a longer quotation)."""
     if not u.sentence.quoted or r1 <= r0:
         return False
     start, end = u.raw_pos[r0], u.raw_pos[r1 - 1] + 1
     inside = 0
+    quote_len = 0
     for q in u.sentence.quoted:
-        inside += max(0, min(end, q.end) - max(start, q.start))
-    return inside >= 0.8 * (end - start)
+        ov = max(0, min(end, q.end) - max(start, q.start))
+        if ov:
+            inside += ov
+            quote_len += len(q)
+    if inside < 0.8 * (end - start):
+        return False
+    return not whole or inside >= 0.8 * quote_len
 
 
 def verify(
@@ -169,7 +177,10 @@ def verify(
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
-        if length < min_chars and not (quoted and length >= min_quoted_chars):
+        if length < min_chars and not (
+            length >= min_quoted_chars
+            and (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
+        ):
             continue
         if not quoted and _informative_len(ub.key[b0:b1], stock) < min_informative:
             continue
@@ -183,6 +194,52 @@ def verify(
         ):
             continue
         out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
+    return out
+
+
+def drop_set_phrases(
+    matches: Sequence[Match],
+    units: Sequence[Unit],
+    candidates: Iterable[Candidate],
+    *,
+    max_chars: int = 40,
+    max_cover: float = 0.6,
+    min_contexts: int = 3,
+    same_context: float = 0.7,
+) -> list[Match]:
+    """Drop short partial matches whose text recurs in at least `min_contexts` different
+    sentence contexts of the corpus: a set phrase (以中国式现代化全面推进强国建设、民族复兴伟业)
+    that many texts use, not a passage one text took from another. Copies of one sentence
+    (a speech and its reprints) are one context, so a clause a policy took from a reprinted
+    speech still counts as reuse."""
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for c in candidates:
+        neighbours[c.a].add(c.b)
+        neighbours[c.b].add(c.a)
+    verdict: dict[str, bool] = {}
+    out = []
+    for m in matches:
+        ua, ub = units[m.a], units[m.b]
+        la, lb = m.a1 - m.a0, m.b1 - m.b0
+        partial = la < max_cover * len(ua.key) and lb < max_cover * len(ub.key)
+        if not partial or min(la, lb) > max_chars or _inside_quotes(ub, m.b0, m.b1) or _inside_quotes(ua, m.a0, m.a1):
+            out.append(m)
+            continue
+        core = ua.key[m.a0 : m.a1] if la <= lb else ub.key[m.b0 : m.b1]
+        if core not in verdict:
+            pool = neighbours[m.a] | neighbours[m.b] | {m.a, m.b}
+            contexts: list[str] = []
+            for w in sorted(pool):
+                key = units[w].key
+                if core in key and all(
+                    Indel.normalized_similarity(key, c) < same_context for c in contexts
+                ):
+                    contexts.append(key)
+                    if len(contexts) >= min_contexts:
+                        break
+            verdict[core] = len(contexts) >= min_contexts
+        if not verdict[core]:
+            out.append(m)
     return out
 
 
@@ -273,8 +330,8 @@ def merge_passages(
                 if (
                     0 <= m.b - p.b_last <= max_gap + 1
                     and -1 <= m.a - p.a_last <= max_gap + 1
-                    and sb.start >= p.b_spans[-1].start
-                    and sa.start >= p.a_spans[-1].start
+                    and sb.start >= p.b_spans[-1].end - 2
+                    and sa.start >= p.a_spans[-1].end - 2
                     and not (m.a == last.a and m.b == last.b and m.a0 < last.a0)
                 ):
                     target = p

@@ -75,6 +75,8 @@ def make_units(
         for s in pa.sentences:
             if s.role != Role.BODY and any(s.span.overlaps(sp) for sp in skip):
                 continue
+            if s.role == Role.SOURCE and _is_citation_line(text[s.norm.start : s.norm.end]):
+                continue
             key, pos = compact(text[s.norm.start : s.norm.end])
             if not key:
                 continue
@@ -84,6 +86,15 @@ def make_units(
                 Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, key, raw_pos, lang)
             )
     return units
+
+
+_CITATION_START = ("—", "－", "(来源", "（来源", "来源", "摘自", "(摘自", "（摘自", "Source:")
+
+
+def _is_citation_line(text: str) -> bool:
+    """Attribution and source lines (——在…上的讲话（date）, 来源：…) cite a text; they are
+    not part of it. ※ notes stay: they are sentences of the text."""
+    return text.lstrip().startswith(_CITATION_START)
 
 
 @cache

@@ -111,6 +111,8 @@ def align_corpus(
             )
             if progress and i % 1000 == 0:
                 progress("verify", i, len(cands))
+    with tm("set phrases"):
+        matches = align_mod.drop_set_phrases(matches, units, cands)
     with tm("merge"):
         return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)
 
