@@ -164,6 +164,7 @@ def verify(
     min_informative: int = 8,
     clause_chars: int = 20,
     splice_cutoff: float = 0.5,
+    splice_min_common: int = 16,
 ) -> list[Match]:
     """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions."""
     ua, ub = units[c.a], units[c.b]
@@ -172,7 +173,10 @@ def verify(
     for a0, a1, b0, b1 in local_regions(ua.key, ub.key):
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:
-            if score < splice_cutoff:
+            # a reworded splice: enough text in common, and most of the shorter side
+            la, lb = a1 - a0, b1 - b0
+            common = score * (la + lb) / 2  # Indel: similarity = 2·LCS / (la + lb)
+            if score < splice_cutoff or common < splice_min_common or common < 0.6 * min(la, lb):
                 continue
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
