@@ -256,6 +256,14 @@ def _latest_event(text: str) -> str | None:
 # --------------------------------------------------------------------------- orient
 
 
+_SALUTATION = re.compile(r"(?m)^[ \t\u3000]*(?:[^，。：\n]{0,30}[，、])?同志们[^。\n]{0,12}[：:！!]")
+
+
+def _looks_like_speech(article_text: str) -> bool:
+    """A speech text opens by addressing its audience (各位院士，同志们、朋友们：)."""
+    return _SALUTATION.search(article_text[:600]) is not None
+
+
 def _days_apart(a: str | None, b: str | None) -> int:
     """Whole days between two full ISO dates; a large number when either is not a full date."""
     import datetime as _dt
@@ -289,17 +297,21 @@ def _decide(
     # (only where it clearly predates the other text: the quoted original, printed a day
     # later, is still the source, not the compilation that quotes it)
     s_q, t_q = text.quotation_date(sx), text.quotation_date(tx)
+    by_quotation = False
     if s_q is not None and compare_dates(s_q, t_date) == -1 and _days_apart(s_q, t_date) > publication_lag:
-        s_date = s_q
+        s_date, by_quotation = s_q, True
     if t_q is not None and compare_dates(t_q, s_date) == -1 and _days_apart(t_q, s_date) > publication_lag:
-        t_date = t_q
+        t_date, by_quotation = t_q, True
     c = compare_dates(s_date, t_date)
     if c in (-1, 1) and _days_apart(s_date, t_date) <= publication_lag:
+        s_speech = _looks_like_speech(text.article_text(sx.article_id, sx.doc_id))
+        t_speech = _looks_like_speech(text.article_text(tx.article_id, tx.doc_id))
         sc, tc = text.cues(sx), text.cues(tx)
-        if sc is not None and tc is not None and sc[1] != tc[1]:
-            return sc[1], Direction.INFERRED, "attributed in target (dates within publication lag)"
+        if s_speech != t_speech and sc is not None and tc is not None and sc[1] != tc[1]:
+            if (t_speech and sc[1]) or (s_speech and tc[1]):
+                return t_speech, Direction.INFERRED, "attributed in target (dates within publication lag)"
     if c in (-1, 1):
-        return c == 1, Direction.DATED, "article date"
+        return c == 1, Direction.DATED, ("quotation date" if by_quotation else "article date")
     # 2. document dates (an undated article of a bundle takes its bundle's date)
     s_best = best_date(sx.article_id, arts, docs, sx.doc_id)
     t_best = best_date(tx.article_id, arts, docs, tx.doc_id)
@@ -346,6 +358,7 @@ def _with_target_cues(a: Alignment, text: _Text, swapped: bool) -> Alignment:
 
 _RULE_RANK = {
     "article date": 0,
+    "quotation date": 0,
     "attributed in target (dates within publication lag)": 0,
     "document date": 1,
     "quoted in target": 2,
@@ -433,14 +446,15 @@ def orient(
     decided = [_decide(a, text, shares, reprint_share) for a in items]
     proposals = []
     for a, (swap, direction, rule) in zip(items, decided, strict=True):
-        if a.source.article_id != a.target.article_id:
+        # a dated quotation is a passage-level fact: it does not vote on its articles' order
+        if a.source.article_id != a.target.article_id and rule != "quotation date":
             src, tgt = (a.target, a.source) if swap else (a.source, a.target)
             proposals.append((src.article_id, tgt.article_id, direction, rule))
     order = _pair_order(proposals)
     out: list[Alignment] = []
     for a, (swap, direction, rule) in zip(items, decided, strict=True):
         x, y = a.source.article_id, a.target.article_id
-        if x != y:
+        if x != y and rule != "quotation date" and (min(x, y), max(x, y)) in order:
             src, _tgt, p_direction, p_rule = order[(min(x, y), max(x, y))]
             own_src = y if swap else x
             if own_src != src:  # this alignment's own evidence was outvoted by the pair's
