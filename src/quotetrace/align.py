@@ -230,6 +230,8 @@ def drop_set_phrases(
             out.append(m)
             continue
         core = ua.key[m.a0 : m.a1] if la <= lb else ub.key[m.b0 : m.b1]
+        if len(core) >= 14:  # the edges of an exact match depend on its two contexts
+            core = core[2:-2]
         if core not in verdict:
             pool = neighbours[m.a] | neighbours[m.b] | {m.a, m.b}
             contexts: list[str] = []

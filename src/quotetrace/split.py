@@ -240,7 +240,7 @@ def _single(doc: Document, lines: list[_Line], sources: list[tuple[int, SourceLi
     title_span: Span | None = None
     if doc.meta.title:
         title = doc.meta.title
-        if head and _compact(head[0]) and _compact(head[0]) in _compact(title):
+        if head:  # the text's own heading, even when the manifest words the title differently
             title_span = head[1]
     elif head:
         title, title_span = head
