@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 
-from .index import Candidate, Unit, stock_grams
+from .index import Candidate, ShingleIndex, Unit, stock_grams
 from .model import Alignment, Kind, Side, Span
 
 
@@ -204,7 +204,7 @@ def verify(
 def drop_set_phrases(
     matches: Sequence[Match],
     units: Sequence[Unit],
-    candidates: Iterable[Candidate],
+    shingles: ShingleIndex,
     *,
     max_chars: int = 40,
     max_cover: float = 0.6,
@@ -216,10 +216,6 @@ def drop_set_phrases(
     that many texts use, not a passage one text took from another. Copies of one sentence
     (a speech and its reprints) are one context, so a clause a policy took from a reprinted
     speech still counts as reuse."""
-    neighbours: dict[int, set[int]] = defaultdict(set)
-    for c in candidates:
-        neighbours[c.a].add(c.b)
-        neighbours[c.b].add(c.a)
     verdict: dict[str, bool] = {}
     out = []
     for m in matches:
@@ -233,7 +229,7 @@ def drop_set_phrases(
         if len(core) >= 14:  # the edges of an exact match depend on its two contexts
             core = core[2:-2]
         if core not in verdict:
-            pool = neighbours[m.a] | neighbours[m.b] | {m.a, m.b}
+            pool = set(shingles.units_with(core).tolist()) | {m.a, m.b}
             contexts: list[str] = []
             for w in sorted(pool):
                 key = units[w].key

@@ -166,6 +166,44 @@ def _pairs_in_groups(members: np.ndarray, group_start: np.ndarray, sizes: np.nda
     return np.concatenate(out)
 
 
+@dataclass(frozen=True)
+class ShingleIndex:
+    """All k-gram postings of a set of units, sorted by hash: one posting per (hash, unit)."""
+
+    k: int
+    hashes: np.ndarray  # uint64, sorted
+    units: np.ndarray  # int64, aligned with hashes
+
+    @classmethod
+    def build(cls, units: Sequence[Unit], *, k: int = 6) -> ShingleIndex:
+        h, unit, _pos = shingle_hashes([u.key for u in units], k)
+        order = np.lexsort((unit, h))
+        h, unit = h[order], unit[order]
+        keep = np.ones(len(h), dtype=bool)
+        keep[1:] = (h[1:] != h[:-1]) | (unit[1:] != unit[:-1])
+        return cls(k, h[keep], unit[keep])
+
+    def postings(self, gram_hash: int) -> np.ndarray:
+        lo = np.searchsorted(self.hashes, np.uint64(gram_hash), side="left")
+        hi = np.searchsorted(self.hashes, np.uint64(gram_hash), side="right")
+        return self.units[lo:hi]
+
+    def units_with(self, text: str, *, probes: int = 3) -> np.ndarray:
+        """Units whose key (very likely) contains `text`: the intersection of the postings of
+        a few of its k-grams (first, middle, last). Verify with `in` where it matters."""
+        if len(text) < self.k:
+            return np.zeros(0, dtype=np.int64)
+        h, _, _ = shingle_hashes([text], self.k)
+        picks = np.unique(np.linspace(0, len(h) - 1, num=min(probes, len(h))).astype(int))
+        result: np.ndarray | None = None
+        for i in picks:
+            p = self.postings(int(h[i]))
+            result = p if result is None else np.intersect1d(result, p, assume_unique=False)
+            if len(result) == 0:
+                break
+        return np.unique(result) if result is not None else np.zeros(0, dtype=np.int64)
+
+
 def lexical_candidates(
     units: Sequence[Unit],
     *,
@@ -174,6 +212,7 @@ def lexical_candidates(
     max_df: float = 0.5,
     min_shared: int = 2,
     min_df_articles: int = 8,
+    shingles: ShingleIndex | None = None,
 ) -> list[Candidate]:
     """Pairs of units in different articles that share at least `min_shared` informative k-grams.
 
@@ -183,18 +222,12 @@ def lexical_candidates(
     """
     if not units:
         return []
-    keys = [u.key for u in units]
-    h, unit, _pos = shingle_hashes(keys, k)
+    idx = shingles if shingles is not None and shingles.k == k else ShingleIndex.build(units, k=k)
+    h, unit = idx.hashes, idx.units
     if len(h) == 0:
         return []
     lang_zh = np.fromiter((u.language == "zh" for u in units), dtype=bool, count=len(units))
     art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
-    # one posting per (hash, unit)
-    order = np.lexsort((unit, h))
-    h, unit = h[order], unit[order]
-    keep = np.ones(len(h), dtype=bool)
-    keep[1:] = (h[1:] != h[:-1]) | (unit[1:] != unit[:-1])
-    h, unit = h[keep], unit[keep]
     stock = _stock_hashes(k)
     if len(stock):
         not_stock = ~(np.isin(h, stock) & lang_zh[unit])

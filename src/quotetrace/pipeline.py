@@ -93,10 +93,12 @@ def align_corpus(
     with tm("units"):
         units = index_mod.make_units(corpus.articles, langs)
     with tm("index"):
+        shingles = index_mod.ShingleIndex.build(units)
         cands = index_mod.lexical_candidates(
             units,
             max_postings=cfg.index.max_postings,
             max_df=cfg.index.max_df,
+            shingles=shingles,
         )
     matches: list[align_mod.Match] = []
     with tm("verify"):
@@ -112,7 +114,7 @@ def align_corpus(
             if progress and i % 1000 == 0:
                 progress("verify", i, len(cands))
     with tm("set phrases"):
-        matches = align_mod.drop_set_phrases(matches, units, cands)
+        matches = align_mod.drop_set_phrases(matches, units, shingles)
     with tm("merge"):
         return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)
 
