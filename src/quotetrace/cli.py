@@ -117,6 +117,132 @@ def eval_(
             out.print(render.eval_table(result))
 
 
+OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder for alignments.jsonl, citations.graphml, report.json.")]
+CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder.")]
+
+
+@app.command()
+def trace(
+    corpus: CorpusArg = DEFAULT_CORPUS,
+    out_dir: OutDirOpt = Path("out"),
+    skip_bad: SkipBadOpt = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """The main job: ingest → align → orient → graph → reports, written into --out.
+
+    Example: quotetrace trace data/raw --out out
+    """
+    from . import pipeline
+
+    with _errors_to_exit(), _progress() as progress:
+        result = pipeline.trace(corpus, skip_bad=skip_bad, progress=progress)
+        files = pipeline.write_outputs(result, out_dir)
+    for line in result.corpus.issues:
+        err.print(f"quotetrace: warning: {line}")
+    summary = pipeline.summary(result)
+    if json_out:
+        out.print_json(json.dumps({"files": {k: str(v) for k, v in files.items()}, **summary}, ensure_ascii=False))
+        return
+    for table in render.summary_tables(summary):
+        out.print(table)
+    out.print("wrote " + ", ".join(str(p) for p in files.values()))
+
+
+@app.command()
+def where(
+    text: Annotated[str | None, typer.Argument(help="The sentence to look for; '-' or omitted reads stdin.")] = None,
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
+    json_out: JsonOpt = False,
+    min_score: Annotated[float, typer.Option("--min-score", help="Lowest similarity to report (0..1).")] = 0.6,
+) -> None:
+    """Every place a sentence, a close variant or a paraphrase of it occurs: origin first, then by date.
+
+    Example: quotetrace where "基础研究是整个科学体系的源头"
+    """
+    from . import pipeline
+    from .errors import EmptyQuery, InputError
+
+    with _errors_to_exit():
+        if file is not None:
+            try:
+                query = file.read_text(encoding="utf-8")
+            except OSError as e:
+                raise InputError(file, f"cannot read query file: {e.strerror or e}") from e
+        elif text is None or text == "-":
+            query = "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+        else:
+            query = text
+        if not query.strip():
+            raise EmptyQuery(None, "empty query: give a sentence to look for")
+        hits = pipeline.where(query, corpus, min_score=min_score)
+        if json_out:
+            out.print_json(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+            return
+        if not hits:
+            out.print(f"not found: the sentence occurs nowhere in {corpus}")
+            return
+        out.print(render.where_table(query, hits))
+
+
+@app.command()
+def report(
+    docs: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    fmt: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")] = None,
+) -> None:
+    """Per document and article: characters reused versus original, by source and by kind.
+
+    Example: quotetrace report bit-bulletin --format json
+    """
+    from . import pipeline
+    from . import report as report_mod
+    from .errors import InputError
+
+    with _errors_to_exit():
+        if fmt not in ("table", "json", "csv"):
+            raise InputError(None, f"unknown format {fmt!r}: use table, json or csv")
+        reports = pipeline.report(corpus, docs=docs or None)
+        if fmt == "json":
+            data = json.dumps(report_mod.report_json(reports), ensure_ascii=False, indent=2)
+            _emit(data, output)
+        elif fmt == "csv":
+            _emit(report_mod.csv_text(reports), output)
+        else:
+            for t in render.report_tables(reports):
+                out.print(t)
+
+
+@app.command()
+def graph(
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the graph.")] = Path(
+        "citations.graphml"
+    ),
+    level: Annotated[str, typer.Option("--level", help="document | article | passage")] = "article",
+    fmt: Annotated[str, typer.Option("--format", help="graphml | gexf | json")] = "graphml",
+) -> None:
+    """Write the citation graph (GraphML by default; opens in networkx, Gephi and Cytoscape).
+
+    Example: quotetrace graph -o citations.graphml --level document
+    """
+    from . import pipeline
+
+    with _errors_to_exit():
+        g = pipeline.citation_graph(corpus, level=level, fmt=fmt, output=output)
+    err.print(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges -> {output}")
+
+
+def _emit(data: str, output: Path | None) -> None:
+    from . import store
+
+    if output is None:
+        sys.stdout.write(data if data.endswith("\n") else data + "\n")
+    else:
+        store.atomic_write(output, data)
+
+
 def main() -> None:
     """Console-script entry point: internal errors become one line and exit code 1."""
     try:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import align as align_mod
 from . import index as index_mod
@@ -184,3 +185,130 @@ def evaluate_files(
         result = trace(c, config=config)
         records = store.alignment_records(result.alignments, c.documents)
     return evaluate.evaluate_corpus(g, records, c)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def write_outputs(result: TraceResult, out_dir: str | Path) -> dict[str, Path]:
+    """alignments.jsonl, citations.graphml and report.json, each written atomically."""
+    from . import graph as graph_mod
+    from . import report as report_mod
+    from . import store
+
+    out = Path(out_dir)
+    docs = documents_by_id(result.corpus.documents)
+    arts = {pa.article.id: pa.article for pa in result.corpus.articles}
+    files = {
+        "alignments": out / "alignments.jsonl",
+        "graph": out / "citations.graphml",
+        "report": out / "report.json",
+    }
+    store.write_alignments(files["alignments"], result.alignments, docs)
+    g = graph_mod.build_graph(result.alignments, arts, docs, level="article")
+    store.atomic_write(files["graph"], graph_mod.graph_bytes(g, format="graphml"))
+    reports = report_mod.summarise(result.alignments, result.corpus)
+    store.write_json(files["report"], report_mod.report_json(reports))
+    return files
+
+
+def summary(result: TraceResult, *, top: int = 5) -> dict[str, Any]:
+    """What `trace` prints: counts, passages by kind, top sources, most reused sentences."""
+    from collections import Counter, defaultdict
+
+    c = result.corpus
+    kinds = Counter(str(a.kind) for a in result.alignments)
+    src_docs: Counter[str] = Counter()
+    tgt_by_src: dict[str, set[str]] = defaultdict(set)
+    for a in result.alignments:
+        origin = a.origin or a.source
+        src_docs[origin.doc_id] += 1
+        tgt_by_src[origin.doc_id].add(a.target.article_id)
+    # most reused sentences of each source: sentences reached by the most target articles
+    sentence_reach: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    sentences_by_doc: dict[str, list[Any]] = defaultdict(list)
+    for pa in c.articles:
+        sentences_by_doc[pa.article.doc_id].extend(pa.sentences)
+    for a in result.alignments:
+        origin = a.origin or a.source
+        for s in sentences_by_doc.get(origin.doc_id, ()):
+            if s.span.overlaps(origin.span):
+                sentence_reach[(origin.doc_id, s.span.start, s.span.end)].add(a.target.article_id)
+    raws = {d.id: d.raw for d in c.documents}
+    most: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (doc_id, st, en), targets in sorted(sentence_reach.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(most[doc_id]) < top and doc_id in dict(src_docs.most_common(top)):
+            most[doc_id].append(
+                {"start": st, "end": en, "text": raws[doc_id][st:en], "reused_by": len(targets)}
+            )
+    return {
+        "corpus": c.folder,
+        "documents": len(c.documents),
+        "articles": len(c.articles),
+        "sentences": sum(len(pa.sentences) for pa in c.articles),
+        "passages": len(result.alignments),
+        "passages_by_kind": dict(sorted(kinds.items())),
+        "top_sources": [
+            {"doc": d, "passages": n, "target_articles": len(tgt_by_src[d])} for d, n in src_docs.most_common(top)
+        ],
+        "most_reused_sentences": dict(most),
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        "issues": list(c.issues),
+    }
+
+
+def where(query: str, corpus: str | Path, *, min_score: float = 0.6) -> list[Any]:
+    """Hits for a query sentence over a corpus folder (see where.where)."""
+    from . import cues
+    from . import where as where_mod
+
+    c = load_corpus(corpus)
+    langs = {d.id: d.meta.language or "zh" for d in c.documents}
+    units = index_mod.make_units(c.articles, langs)
+    shingles = index_mod.ShingleIndex.build(units)
+    return where_mod.where(
+        query,
+        units,
+        where_mod.memory_candidates(units, shingles),
+        documents_by_id(c.documents),
+        {pa.article.id: pa.article for pa in c.articles},
+        min_score=min_score,
+        quoted=cues.is_quoted,
+        attributed=cues.is_attributed,
+    )
+
+
+def report(corpus: str | Path, *, docs: Sequence[str] | None = None) -> list[Any]:
+    """Per-document reuse reports (design.md §6) for the named documents (default: all)."""
+    from . import report as report_mod
+    from .errors import UnknownDocument
+
+    result = trace(corpus)
+    known = [d.id for d in result.corpus.documents]
+    for d in docs or ():
+        if d not in known:
+            import difflib
+
+            close = difflib.get_close_matches(d, known, n=3, cutoff=0.3)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
+            raise UnknownDocument(None, f"unknown document id {d!r}{hint}")
+    return report_mod.summarise(result.alignments, result.corpus, docs=docs)
+
+
+def citation_graph(
+    corpus: str | Path, *, level: str = "article", fmt: str = "graphml", output: str | Path | None = None
+):  # type: ignore[no-untyped-def]
+    """Build the citation graph at `level`; write it to `output` in `fmt` when given."""
+    from . import graph as graph_mod
+    from . import store
+    from .errors import InputError
+
+    if level not in graph_mod.LEVELS:
+        raise InputError(None, f"unknown level {level!r}: use document, article or passage")
+    result = trace(corpus)
+    docs = documents_by_id(result.corpus.documents)
+    arts = {pa.article.id: pa.article for pa in result.corpus.articles}
+    g = graph_mod.build_graph(result.alignments, arts, docs, level=level)  # type: ignore[arg-type]
+    if output is not None:
+        store.atomic_write(output, graph_mod.graph_bytes(g, format=fmt))
+    return g

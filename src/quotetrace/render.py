@@ -3,11 +3,13 @@ that a script consuming `--json` could not reproduce from the library's data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .model import Corpus, Role
 
@@ -105,3 +107,76 @@ def eval_table(result: Any) -> Table:
     extra = f"negatives touched: {result.negatives_touched:.3f}   short detections: {result.short_detections}"
     t.caption = extra
     return t
+
+
+def summary_tables(s: dict[str, Any]) -> list[Table]:
+    t = Table(title=f"quotetrace: {s['corpus']}", show_header=False)
+    t.add_column("what")
+    t.add_column("n", justify="right")
+    for k in ("documents", "articles", "sentences", "passages"):
+        t.add_row(k, str(s[k]))
+    for k, v in s["passages_by_kind"].items():
+        t.add_row(f"  {k}", str(v))
+    src = Table(title="top sources (origins)")
+    for col in ("document", "passages", "reused by articles"):
+        src.add_column(col)
+    for row in s["top_sources"]:
+        src.add_row(row["doc"], str(row["passages"]), str(row["target_articles"]))
+    most = Table(title="most reused sentences of each source")
+    for col in ("source", "reused by", "sentence"):
+        most.add_column(col, overflow="fold")
+    for doc, rows in s["most_reused_sentences"].items():
+        for r in rows:
+            text = " ".join(r["text"].split())
+            most.add_row(f"{doc} [{r['start']}:{r['end']}]", str(r["reused_by"]), text[:120])
+    return [t, src, most]
+
+
+def _highlight(hit: Any) -> Text:
+    """The hit's compact text with the characters that differ from the query in bold red."""
+    out = Text()
+    for tag, _q0, _q1, h0, h1 in hit.diff:
+        piece = hit.hit_key[h0:h1]
+        out.append(piece, style="bold red" if tag != "equal" else "")
+    return out
+
+
+def where_table(query: str, hits: Sequence[Any]) -> Table:
+    t = Table(title=f"{len(hits)} places for: {' '.join(query.split())[:60]}", show_lines=True)
+    t.add_column("date", no_wrap=True)
+    t.add_column("where", overflow="fold", max_width=34)
+    t.add_column("match", no_wrap=True)
+    t.add_column("text (differences from the query in red)", overflow="fold")
+    for h in hits:
+        flags = ", ".join(f for f, on in (("quoted", h.quoted), ("attributed", h.attributed)) if on)
+        where = f"{h.article_id}\n{h.file}:{h.line} [{h.span.start}:{h.span.end}]"
+        if h.title:
+            where += f"\n{h.title[:30]}"
+        t.add_row(
+            ("[bold green]origin[/]\n" if h.origin else "") + (h.date or "?"),
+            where,
+            f"{h.kind}\n{h.score:.2f}" + (f"\n{flags}" if flags else ""),
+            _highlight(h),
+        )
+    return t
+
+
+def report_tables(reports: Sequence[Any]) -> list[Table]:
+    tables = []
+    for r in reports:
+        t = Table(title=f"{r.doc_id}: {r.reused_share:.0%} reused ({r.reused_chars}/{r.characters} chars) — {r.file}")
+        for col in ("article", "title", "date", "chars", "reused", "share", "by source", "by kind"):
+            t.add_column(col, overflow="fold")
+        for a in r.articles:
+            t.add_row(
+                a.article_id,
+                (a.title or "")[:40],
+                a.date or "?",
+                str(a.characters),
+                str(a.reused_chars),
+                f"{a.reused_share:.0%}",
+                ", ".join(f"{k} {v}" for k, v in sorted(a.by_source.items(), key=lambda kv: -kv[1])),
+                ", ".join(f"{k} {v}" for k, v in a.by_kind.items()),
+            )
+        tables.append(t)
+    return tables

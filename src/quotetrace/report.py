@@ -210,3 +210,15 @@ def csv_rows(reports: Sequence[DocumentReport]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def csv_text(reports: Sequence[DocumentReport]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=list(CSV_FIELDS), lineterminator="\n")
+    w.writeheader()
+    for row in csv_rows(reports):
+        w.writerow(row)
+    return buf.getvalue()

@@ -1,0 +1,196 @@
+"""`where`: a sentence → every place it (or a close variant) occurs in the corpus.
+
+Why: the analyst's first question about a phrase is "where else does this appear, and
+which came first?". The query goes through the same normalisation and compact keys as
+the corpus, candidates come from the shingle index (never a scan), and each candidate
+sentence is verified with the aligner's local regions, so a query with a typo or a
+dropped clause still finds its places and the hit's raw span is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import Indel
+
+from .align import classify, local_regions
+from .errors import EmptyQuery
+from .index import ShingleIndex, Unit, compact, shingle_hashes
+from .model import Article, Document, Kind, Span
+from .normalise import normalise
+
+CandidateFn = Callable[[str], Sequence[tuple[int, int]]]  # query key → (unit idx, shared grams)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    doc_id: str
+    file: str
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    span: Span
+    line: int  # 1-based line of span.start in the raw file
+    text: str  # raw[start:end]
+    score: float  # similarity of the matched part, 0..1
+    coverage: float  # share of the query's characters this hit accounts for
+    kind: Kind
+    quoted: bool
+    attributed: bool
+    origin: bool = False  # the earliest occurrence in the corpus
+    diff: tuple[tuple[str, int, int, int, int], ...] = field(default=())  # opcodes query ↔ hit keys
+    query_part: str = ""
+    hit_key: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc_id,
+            "file": self.file,
+            "article": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "start": self.span.start,
+            "end": self.span.end,
+            "line": self.line,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "coverage": round(self.coverage, 4),
+            "kind": str(self.kind),
+            "quoted": self.quoted,
+            "attributed": self.attributed,
+            "origin": self.origin,
+        }
+
+
+def query_key(text: str) -> str:
+    """The compact key of a user's query, normalised exactly like corpus text."""
+    if not text or not text.strip():
+        raise EmptyQuery(None, "empty query: give a sentence to look for")
+    lang = "en" if sum(1 for c in text if c.isascii() and c.isalpha()) > len(text) / 2 else "zh"
+    norm = normalise(text, Span(0, len(text)), language=lang)
+    key, _ = compact(norm.text)
+    if not key:
+        raise EmptyQuery(None, "the query has no letters or digits to look for")
+    return key
+
+
+def memory_candidates(units: Sequence[Unit], shingles: ShingleIndex) -> CandidateFn:
+    """Candidate lookup on an in-memory ShingleIndex."""
+
+    def find(key: str) -> list[tuple[int, int]]:
+        k = shingles.k
+        if len(key) < k:
+            return [(u.idx, 1) for u in units if key in u.key]
+        h, _, _ = shingle_hashes([key], k)
+        counts: dict[int, int] = {}
+        for g in set(h.tolist()):
+            p = shingles.postings(g)
+            if len(p) > 5000:  # a stock phrase: no evidence
+                continue
+            for u in p.tolist():
+                counts[u] = counts.get(u, 0) + 1
+        return sorted(counts.items(), key=lambda kv: -kv[1])
+
+    return find
+
+
+def _line_of(raw: str, pos: int) -> int:
+    return raw.count("\n", 0, pos) + 1
+
+
+def where(
+    text: str,
+    units: Sequence[Unit],
+    candidates: CandidateFn,
+    documents: Mapping[str, Document],
+    articles: Mapping[str, Article],
+    *,
+    min_score: float = 0.6,
+    min_chars: int = 6,
+    limit_candidates: int = 2000,
+    quoted: Callable[[str, Span], bool] | None = None,
+    attributed: Callable[[str, Span], bool] | None = None,
+) -> list[Hit]:
+    """Every occurrence of `text` (or a close variant) in the corpus, origin first, then by date."""
+    key = query_key(text)
+    found = list(candidates(key))[:limit_candidates]
+    need = 1 if len(key) < 12 else 2
+    hits: list[Hit] = []
+    for uid, shared in found:
+        if shared < need and len(key) >= 6:
+            continue
+        u = units[uid]
+        best = None
+        for q0, q1, u0, u1 in local_regions(key, u.key, k=4 if len(key) >= 4 else len(key)):
+            if min(q1 - q0, u1 - u0) < min(min_chars, len(key)):
+                continue
+            kind, score = classify(key[q0:q1], u.key[u0:u1])
+            if kind is None:
+                kind = Kind.PARAPHRASE
+            if score < min_score:
+                continue
+            cov = (q1 - q0) / len(key)
+            cand = (cov * score, q0, q1, u0, u1, kind, score, cov)
+            if best is None or cand[0] > best[0]:
+                best = cand
+        if best is None:
+            continue
+        _, q0, q1, u0, u1, kind, score, cov = best
+        if cov < 0.5 and (q1 - q0) < 10:
+            continue
+        doc = documents[u.doc_id]
+        raw = doc.raw
+        span = Span(u.raw_pos[u0], u.raw_pos[u1 - 1] + 1)
+        art = articles.get(u.article_id)
+        ops = tuple(
+            (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
+            for op in Indel.opcodes(key[q0:q1], u.key[u0:u1])
+        )
+        hits.append(
+            Hit(
+                doc_id=u.doc_id,
+                file=doc.file,
+                article_id=u.article_id,
+                title=art.title if art else doc.meta.title,
+                source=(art.source if art else None) or doc.meta.publisher,
+                date=(art.date if art else None) or doc.meta.date,
+                span=span,
+                line=_line_of(raw, span.start),
+                text=span.of(raw),
+                score=score,
+                coverage=cov,
+                kind=kind,
+                quoted=bool(quoted and quoted(raw, span)),
+                attributed=bool(attributed and attributed(raw, span)),
+                diff=ops,
+                query_part=key[q0:q1],
+                hit_key=u.key[u0:u1],
+            )
+        )
+    return order_hits(hits)
+
+
+def order_hits(hits: Sequence[Hit]) -> list[Hit]:
+    """Earliest first (undated last), best match first within a date; the first hit of the
+    earliest date that covers the query best is marked as the origin."""
+    from dataclasses import replace
+
+    def key(h: Hit) -> tuple[Any, ...]:
+        # a date prefix ("2023") is not known to precede a full date inside it ("2023-02-21")
+        padded = (h.date or "") + "-99-99"[len(h.date or "") - 4 :] if h.date else ""
+        return (h.date is None, padded, -h.coverage * h.score, h.doc_id, h.span.start)
+
+    ordered = sorted(hits, key=key)
+    if not ordered:
+        return []
+    dated = [h for h in ordered if h.date]
+    pool = dated or ordered
+    best_cov = max(h.coverage * h.score for h in pool)
+    origin = next(h for h in pool if h.coverage * h.score >= 0.8 * best_cov)
+    out = [replace(origin, origin=True)]
+    out.extend(h for h in ordered if h is not origin)
+    return out
