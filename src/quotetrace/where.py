@@ -182,7 +182,9 @@ def order_hits(hits: Sequence[Hit]) -> list[Hit]:
     def key(h: Hit) -> tuple[Any, ...]:
         # a date prefix ("2023") is not known to precede a full date inside it ("2023-02-21")
         padded = (h.date or "") + "-99-99"[len(h.date or "") - 4 :] if h.date else ""
-        return (h.date is None, padded, -h.coverage * h.score, h.doc_id, h.span.start)
+        # on the same date a text standing on its own precedes an article inside a bundle
+        # (a reprint in a compilation carries the original's date)
+        return (h.date is None, padded, h.article_id != h.doc_id, -h.coverage * h.score, h.doc_id, h.span.start)
 
     ordered = sorted(hits, key=key)
     if not ordered:
