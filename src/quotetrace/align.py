@@ -141,7 +141,7 @@ def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
     ≥ 80% of that quotation (a quoted clause, not a fragment of a longer quotation)."""
     if not u.sentence.quoted or r1 <= r0:
         return False
-    start, end = u.raw_pos[r0], u.raw_pos[r1 - 1] + 1
+    start, end = int(u.raw_pos[r0]), int(u.raw_pos[r1 - 1]) + 1
     inside = 0
     quote_len = 0
     for q in u.sentence.quoted:
@@ -170,7 +170,10 @@ def verify(
     ua, ub = units[c.a], units[c.b]
     stock = stock_grams()
     out = []
-    for a0, a1, b0, b1 in local_regions(ua.key, ub.key):
+    # two whole sentences that agree closely are one match, whatever their edits' positions
+    whole = Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff)
+    regions = [(0, len(ua.key), 0, len(ub.key))] if whole else local_regions(ua.key, ub.key)
+    for a0, a1, b0, b1 in regions:
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:
             # a reworded splice: enough text in common, and most of the shorter side
@@ -254,11 +257,11 @@ def _raw_span(u: Unit, k0: int, k1: int, raw: str) -> Span:
     """Raw span of key[k0:k1], widened to the sentence edges when the match reaches them and
     over the punctuation that closes the matched clause."""
     s = u.sentence.span
-    start = s.start if k0 == 0 else u.raw_pos[k0]
+    start = s.start if k0 == 0 else int(u.raw_pos[k0])
     if k1 >= len(u.key):
         end = s.end
     else:
-        end = u.raw_pos[k1 - 1] + 1
+        end = int(u.raw_pos[k1 - 1]) + 1
         while end < s.end and raw[end] in _CLOSERS:
             end += 1
     return Span(start, end)

@@ -37,7 +37,7 @@ class Unit:
     article_idx: int
     sentence: Sentence
     key: str  # alphanumeric characters of the normalised sentence, lower-cased
-    raw_pos: tuple[int, ...]  # raw offset of each key character
+    raw_pos: np.ndarray  # raw offset of each key character (int64)
     language: str
 
 
@@ -60,6 +60,33 @@ def compact(text: str) -> tuple[str, list[int]]:
     return "".join(chars), pos
 
 
+@cache
+def _alnum_table() -> np.ndarray:
+    """is-alphanumeric for every BMP code point (CJK ideographs included), computed once."""
+    return np.fromiter((chr(i).isalnum() for i in range(0x10000)), dtype=bool, count=0x10000)
+
+
+def _compact_article(text: str) -> tuple[np.ndarray, str]:
+    """Positions of the alphanumeric characters of `text` and those characters lower-cased.
+
+    Vectorised over the whole article: one code-point array and a lookup table instead of a
+    Python loop per character (make_units is on the hot path of every trace)."""
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    table = _alnum_table()
+    bmp = cps < 0x10000
+    mask = np.zeros(len(cps), dtype=bool)
+    mask[bmp] = table[cps[bmp]]
+    if not bmp.all():  # astral characters: ask Python
+        for i in np.nonzero(~bmp)[0]:
+            mask[i] = text[i].isalnum()
+    pos = np.nonzero(mask)[0]
+    key = cps[pos].astype(np.uint32).tobytes().decode("utf-32-le").lower()
+    if len(key) != len(pos):  # lower() changed the length (rare: e.g. 'İ'): fall back
+        chars = [text[i].lower()[0] for i in pos.tolist()]
+        key = "".join(chars)
+    return pos, key
+
+
 def make_units(
     articles: Sequence[ParsedArticle], languages: dict[str, str] | None = None
 ) -> list[Unit]:
@@ -70,20 +97,23 @@ def make_units(
     for ai, pa in enumerate(articles):
         lang = (languages or {}).get(pa.article.doc_id, "zh")
         text = pa.norm.text
-        to_raw = pa.norm.to_raw
+        if not pa.sentences:
+            continue
+        pos, key = _compact_article(text)
+        to_raw = np.asarray(pa.norm.to_raw, dtype=np.int64)
+        raw_of_key = to_raw[pos]
         skip = [sp for sp in (pa.article.title_span, pa.article.source_span) if sp is not None]
         for s in pa.sentences:
             if s.role != Role.BODY and any(s.span.overlaps(sp) for sp in skip):
                 continue
             if s.role == Role.SOURCE and _is_citation_line(text[s.norm.start : s.norm.end]):
                 continue
-            key, pos = compact(text[s.norm.start : s.norm.end])
-            if not key:
+            k0 = int(np.searchsorted(pos, s.norm.start, side="left"))
+            k1 = int(np.searchsorted(pos, s.norm.end, side="left"))
+            if k1 <= k0:
                 continue
-            base = s.norm.start
-            raw_pos = tuple(to_raw[base + p] for p in pos)
             units.append(
-                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, key, raw_pos, lang)
+                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, key[k0:k1], raw_of_key[k0:k1], lang)
             )
     return units
 

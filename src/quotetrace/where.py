@@ -144,7 +144,7 @@ def where(
             continue
         doc = documents[u.doc_id]
         raw = doc.raw
-        span = Span(u.raw_pos[u0], u.raw_pos[u1 - 1] + 1)
+        span = Span(int(u.raw_pos[u0]), int(u.raw_pos[u1 - 1]) + 1)
         art = articles.get(u.article_id)
         ops = tuple(
             (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
