@@ -27,4 +27,5 @@ class AlignConfig:
 class Config:
     index: IndexConfig = IndexConfig()
     align: AlignConfig = AlignConfig()
-    semantic: bool = False
+    semantic: bool | None = None  # None: on when the extra is installed
+    semantic_max_units: int = 50_000  # majority-language sentences compared across languages

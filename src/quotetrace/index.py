@@ -112,10 +112,20 @@ def make_units(
             k1 = int(np.searchsorted(pos, s.norm.end, side="left"))
             if k1 <= k0:
                 continue
+            ukey = key[k0:k1]
             units.append(
-                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, key[k0:k1], raw_of_key[k0:k1], lang)
+                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, ukey, raw_of_key[k0:k1], _script(ukey, lang))
             )
     return units
+
+
+def _script(key: str, default: str) -> str:
+    """A sentence's language by its script: mostly Han characters is Chinese whatever the
+    document's language (a Chinese title in an English translation, a quoted original)."""
+    han = sum(1 for ch in key if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    if han >= 0.5 * len(key):
+        return "zh"
+    return "en" if default == "zh" and han == 0 and any("a" <= ch <= "z" for ch in key) else default
 
 
 _CITATION_START = ("—", "－", "(来源", "（来源", "来源", "摘自", "(摘自", "（摘自", "Source:")

@@ -84,6 +84,7 @@ def align_corpus(
     config: Config | None = None,
     progress: ProgressFn | None = None,
     timings: Timings | None = None,
+    cache: Any = None,
 ) -> list[Alignment]:
     """Every reuse between two different articles of the corpus, one record per passage
     (not yet oriented: see provenance)."""
@@ -116,8 +117,71 @@ def align_corpus(
                 progress("verify", i, len(cands))
     with tm("set phrases"):
         matches = align_mod.drop_set_phrases(matches, units, shingles)
+    extra: list[Alignment] = []
+    if semantic_enabled(cfg):
+        with tm("semantic"):
+            sem_matches, extra = _semantic_channel(corpus, units, cands, matches, cfg, cache)
+            matches.extend(sem_matches)
     with tm("merge"):
-        return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)
+        return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap) + extra
+
+
+def semantic_enabled(cfg: Config) -> bool:
+    from . import semantic
+
+    if cfg.semantic is None:
+        return semantic.available()
+    if cfg.semantic and not semantic.available():
+        raise semantic.SemanticUnavailable()
+    return cfg.semantic
+
+
+def _semantic_channel(
+    corpus: Corpus,
+    units: Sequence[index_mod.Unit],
+    cands: Sequence[index_mod.Candidate],
+    matches: Sequence[align_mod.Match],
+    cfg: Config,
+    cache: Any,
+) -> tuple[list[align_mod.Match], list[Alignment]]:
+    """Translations across languages and paraphrase among pairs the lexical channel could not
+    verify; encodes only those sentences (see semantic_align)."""
+    from collections import Counter
+
+    from . import semantic, semantic_align
+
+    norm_text = {i: pa.norm.text for i, pa in enumerate(corpus.articles)}
+
+    def text_of(u: index_mod.Unit) -> str:
+        s = u.sentence.norm
+        return norm_text[u.article_idx][s.start : s.end]
+
+    langs = Counter(u.language for u in units)
+    majority = langs.most_common(1)[0][0] if langs else "zh"
+    want: set[int] = set()
+    if len(langs) > 1:
+        minority = [u.idx for u in units if u.language != majority]
+        want.update(minority)
+        major = [u.idx for u in units if u.language == majority]
+        want.update(major[: cfg.semantic_max_units])
+    verified = {(m.a, m.b) for m in matches}
+    partial = [c for c in cands if (c.a, c.b) not in verified]
+    for c in partial:
+        want.update((c.a, c.b))
+    if not want:
+        return [], []
+    ids = sorted(want)
+    enc = semantic.Encoder()
+    vecs = semantic.encode_cached(enc, [text_of(units[i]) for i in ids], cache or semantic.MemoryCache())
+    vectors = {i: vecs[n] for n, i in enumerate(ids)}
+    from .provenance import best_date
+
+    arts = {pa.article.id: pa.article for pa in corpus.articles}
+    docs = documents_by_id(corpus.documents)
+    dates = {a: best_date(a, arts, docs) for a in arts}
+    trans = semantic_align.translation_alignments(units, [], vectors, dates=dates, max_gap=2)
+    para = semantic_align.paraphrase_matches(partial, units, vectors)
+    return para, trans
 
 
 def articles_by_id(corpus: Corpus) -> dict[str, ParsedArticle]:

@@ -1,0 +1,209 @@
+"""`semantic_align`: the semantic channel — translations across languages and reworded
+paraphrase within one, scored with sentence embeddings (optional extra `quotetrace[semantic]`).
+
+Why a separate channel: shingles cannot see that an English sentence renders a Chinese one,
+nor that a reworded sentence keeps its source's proposition. Embeddings can, but encoding
+costs ~5 ms a sentence, so it is spent where it pays: sentences of documents in another
+language than the rest, and sentence pairs the lexical index proposed but could not verify
+(partial lexical evidence). Nearest neighbours are blockwise matrix products (semantic.nearest).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import semantic
+from .align import Match
+from .index import Candidate, Unit, stock_grams
+from .model import Alignment, Kind, Side, Span
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticStats:
+    encoded: int
+    cached: int
+    translation_pairs: int
+    paraphrase_pairs: int
+
+
+def _bigrams(key: str, stock: frozenset[str]) -> set[str]:
+    """Character bigrams of a compact key outside stock 6-grams (so formulas do not count)."""
+    covered = [False] * len(key)
+    for i in range(len(key) - 5):
+        if key[i : i + 6] in stock:
+            for t in range(i, i + 6):
+                covered[t] = True
+    return {key[i : i + 2] for i in range(len(key) - 1) if not (covered[i] and covered[i + 1])}
+
+
+def lexical_support(a: str, b: str) -> float:
+    """Share of the shorter key's informative bigrams found in the other key."""
+    stock = stock_grams()
+    ga, gb = _bigrams(a, stock), _bigrams(b, stock)
+    if not ga or not gb:
+        return 0.0
+    small, big = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
+    return len(small & big) / len(small)
+
+
+def monotone_path(sim: np.ndarray, *, threshold: float) -> list[tuple[int, int]]:
+    """Pairs (i, j) on the best monotone path through a similarity matrix: sentence i of the
+    translation renders sentence j of the original. Translations keep the original's order,
+    so order is the strongest evidence a weak pair has; a pair scores sim - threshold, and
+    several translation sentences may render one original sentence (a long one split)."""
+    n, m = sim.shape
+    gain = sim - threshold
+    best = np.zeros((n + 1, m + 1))
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 skip i, 1 skip j, 2 match diag, 3 match same j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            g = gain[i - 1, j - 1]
+            options = (best[i - 1, j], best[i, j - 1], best[i - 1, j - 1] + g, best[i - 1, j] + g)
+            k = int(np.argmax(options))
+            if k >= 2 and g <= 0:
+                k = 0 if options[0] >= options[1] else 1
+            best[i, j] = options[k]
+            move[i, j] = k
+    path = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        k = move[i, j]
+        if k == 0:
+            i -= 1
+        elif k == 1:
+            j -= 1
+        else:
+            path.append((i - 1, j - 1))
+            if k == 2:
+                i, j = i - 1, j - 1
+            else:
+                i -= 1
+    return path[::-1]
+
+
+def translation_alignments(
+    units: Sequence[Unit],
+    texts: Sequence[str],
+    vectors: Mapping[int, np.ndarray],
+    *,
+    candidate: float = semantic.TRANSLATION_CANDIDATE,
+    accept: float = semantic.TRANSLATION_ACCEPT,
+    k: int = 3,
+    max_gap: int = 2,
+    dates: Mapping[str, str | None] | None = None,
+    min_anchors: int = 3,
+) -> list[Alignment]:
+    """Each sentence of a document in one language linked to the sentence it renders in a
+    document of another language, merged into passages (kind translation).
+
+    Nearest neighbours pick the articles a translated article renders (at least `min_anchors`
+    of its sentences have their best match there at `accept` or above); a monotone path
+    through the two articles' similarity matrix then links sentence to sentence, keeping
+    pairs down to `candidate` when the order supports them. `dates` (article id → ISO date)
+    keeps a translation from being linked to a text written after it (which quotes the
+    original too)."""
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for u in units:
+        if u.idx in vectors:
+            by_lang[u.language].append(u.idx)
+    if len(by_lang) < 2:
+        return []
+    majority = max(by_lang, key=lambda lang: len(by_lang[lang]))
+    c_ids = by_lang[majority]
+    c_mat = np.stack([vectors[i] for i in c_ids])
+    pairs: list[tuple[int, int, float]] = []
+    for lang, q_ids in by_lang.items():
+        if lang == majority:
+            continue
+        q_mat = np.stack([vectors[i] for i in q_ids])
+        anchors: dict[tuple[str, str], int] = defaultdict(int)
+        for qi, ci, cos in semantic.nearest(q_mat, c_mat, k=k, min_cosine=accept):
+            q_art, c_art = units[q_ids[qi]].article_id, units[c_ids[ci]].article_id
+            if dates:
+                qd, cd = dates.get(q_art), dates.get(c_art)
+                if qd and cd and cd[:10] > qd[:10]:
+                    continue
+            anchors[(q_art, c_art)] += 1
+        top: dict[str, int] = defaultdict(int)
+        for (q_art, _c_art), n in anchors.items():
+            top[q_art] = max(top[q_art], n)
+        for (q_art, c_art), n in anchors.items():
+            # the articles this one renders: the best anchored (copies of one original tie);
+            # a text that merely reuses the original's wording has fewer anchors
+            if n < min_anchors or n < 0.6 * top[q_art]:
+                continue
+            qs = [i for i in q_ids if units[i].article_id == q_art]
+            cs = [i for i in c_ids if units[i].article_id == c_art]
+            sim = np.stack([vectors[i] for i in qs]) @ np.stack([vectors[i] for i in cs]).T
+            path = monotone_path(sim, threshold=candidate)
+            for n_p, (i, j) in enumerate(path):
+                cos = float(sim[i, j])
+                if cos < accept:
+                    # a weak pair needs a strong neighbour on the path, close in the original
+                    near = [path[x] for x in (n_p - 1, n_p + 1) if 0 <= x < len(path)]
+                    if not any(sim[a, b] >= accept - 0.05 and abs(b - j) <= 2 for a, b in near):
+                        continue
+                pairs.append((qs[i], cs[j], cos))
+    return _merge_translation(pairs, units, max_gap=max_gap)
+
+
+def _merge_translation(
+    pairs: Iterable[tuple[int, int, float]], units: Sequence[Unit], *, max_gap: int
+) -> list[Alignment]:
+    by_art: dict[tuple[str, str], list[tuple[int, int, float]]] = defaultdict(list)
+    for q, c, cos in pairs:
+        by_art[(units[q].article_id, units[c].article_id)].append((q, c, cos))
+    out = []
+    for items in by_art.values():
+        items.sort()
+        groups: list[list[tuple[int, int, float]]] = []
+        for it in items:
+            g = groups[-1] if groups else None
+            if g and 0 <= it[0] - g[-1][0] <= max_gap and -1 <= it[1] - max(x[1] for x in g) <= max_gap + 2:
+                g.append(it)
+            else:
+                groups.append([it])
+        for g in groups:
+            q0 = min(units[x[0]].sentence.span.start for x in g)
+            q1 = max(units[x[0]].sentence.span.end for x in g)
+            c0 = min(units[x[1]].sentence.span.start for x in g)
+            c1 = max(units[x[1]].sentence.span.end for x in g)
+            uq, uc = units[g[0][0]], units[g[0][1]]
+            out.append(
+                Alignment(
+                    source=Side(uc.doc_id, uc.article_id, Span(c0, c1)),
+                    target=Side(uq.doc_id, uq.article_id, Span(q0, q1)),
+                    kind=Kind.TRANSLATION,
+                    score=round(float(np.mean([x[2] for x in g])), 4),
+                )
+            )
+    return out
+
+
+def paraphrase_matches(
+    candidates: Iterable[Candidate],
+    units: Sequence[Unit],
+    vectors: Mapping[int, np.ndarray],
+    *,
+    min_chars: int = 10,
+) -> list[Match]:
+    """Candidate pairs with partial lexical evidence that the embeddings say state the same
+    proposition (semantic.is_paraphrase: cosine combined with informative lexical overlap)."""
+    out = []
+    for c in candidates:
+        if c.a not in vectors or c.b not in vectors:
+            continue
+        ua, ub = units[c.a], units[c.b]
+        if min(len(ua.key), len(ub.key)) < min_chars or ua.language != ub.language:
+            continue
+        cos = float(np.dot(vectors[c.a], vectors[c.b]))
+        lex = lexical_support(ua.key, ub.key)
+        if semantic.is_paraphrase(cos, lex):
+            out.append(
+                Match(c.a, c.b, 0, len(ua.key), 0, len(ub.key), semantic.paraphrase_score(cos, lex), Kind.PARAPHRASE)
+            )
+    return out
