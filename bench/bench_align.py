@@ -39,10 +39,11 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
     return a0 < b1 and b0 < a1
 
 
-def run_one(n: int, workdir: Path, *, cdist: bool) -> dict:
+def run_one(n: int, workdir: Path, *, cdist: bool, semantic: bool = False) -> dict:
     """Generate (or reuse) a corpus of n sentences, trace it, score recall; in this process."""
     from bench.synth import generate
     from quotetrace import pipeline
+    from quotetrace.config import Config
 
     corpus = workdir / f"syn_{n}"
     if not (corpus / "truth.jsonl").exists():
@@ -52,7 +53,7 @@ def run_one(n: int, workdir: Path, *, cdist: bool) -> dict:
     t_parse = time.perf_counter() - t0
     tm = pipeline.Timings()
     t1 = time.perf_counter()
-    als = pipeline.align_corpus(c, timings=tm)
+    als = pipeline.align_corpus(c, timings=tm, config=Config(semantic=semantic))
     t_align = time.perf_counter() - t1
     t2 = time.perf_counter()
     oriented = pipeline.orient_alignments(als, c)
@@ -140,22 +141,27 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     p.add_argument("--no-cdist", action="store_true")
+    p.add_argument("--semantic", action="store_true", help="also run each size with the semantic channel on")
     p.add_argument("--keep", type=Path, default=None, help="folder for the generated corpora (default: temp)")
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.child is not None:
-        res = run_one(a.child, a.workdir, cdist=not a.no_cdist and a.child <= 20_000)
+        res = run_one(a.child, a.workdir, cdist=not a.no_cdist and a.child <= 20_000, semantic=a.semantic)
+        res["semantic"] = a.semantic
         print(json.dumps(res))
         return
     work = a.keep or Path(tempfile.mkdtemp(prefix="qt-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}")
     rows = []
-    for n in a.sizes:
+    runs = [(n, False) for n in a.sizes] + ([(n, True) for n in a.sizes] if a.semantic else [])
+    for n, sem in runs:
         cmd = [sys.executable, __file__, "--child", str(n), "--workdir", str(work)]
-        if a.no_cdist:
+        if a.no_cdist or sem:
             cmd.append("--no-cdist")
+        if sem:
+            cmd.append("--semantic")
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t
@@ -166,16 +172,17 @@ def main() -> None:
         res["wall_s"] = wall
         rows.append(res)
     print()
-    print("| sentences | chars | parse s | align s | orient s | passages | peak MB | recall (all) | verbatim | near | quoted | paraphrase |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| sentences | semantic | chars | parse s | align s | orient s | passages | peak MB | recall (all) | verbatim | near | quoted | paraphrase |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         rc = r["recall"]
         print(
-            f"| {r['sentences']:,} | {r['chars']:,} | {r['parse_s']:.1f} | {r['align_s']:.1f} | {r['orient_s']:.1f} "
+            f"| {r['sentences']:,} | {'on' if r.get('semantic') else 'off'} | {r['chars']:,} | {r['parse_s']:.1f} | {r['align_s']:.1f} | {r['orient_s']:.1f} "
             f"| {r['passages']:,} | {r['peak_mb']:.0f} | {r['recall_all']:.3f} | {rc.get('verbatim', 0):.3f} "
             f"| {rc.get('near_verbatim', 0):.3f} | {rc.get('quoted_clause', 0):.3f} | {rc.get('paraphrase', 0):.3f} |"
         )
-    for prev, nxt in zip(rows, rows[1:], strict=False):
+    lexical = [r for r in rows if not r.get("semantic")]
+    for prev, nxt in zip(lexical, lexical[1:], strict=False):
         ratio = (nxt["parse_s"] + nxt["align_s"] + nxt["orient_s"]) / max(
             1e-9, prev["parse_s"] + prev["align_s"] + prev["orient_s"]
         )

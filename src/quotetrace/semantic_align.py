@@ -121,7 +121,7 @@ def translation_alignments(
             continue
         q_mat = np.stack([vectors[i] for i in q_ids])
         anchors: dict[tuple[str, str], int] = defaultdict(int)
-        for qi, ci, cos in semantic.nearest(q_mat, c_mat, k=k, min_cosine=accept):
+        for qi, ci, _cos in semantic.nearest(q_mat, c_mat, k=k, min_cosine=accept):
             q_art, c_art = units[q_ids[qi]].article_id, units[c_ids[ci]].article_id
             if dates:
                 qd, cd = dates.get(q_art), dates.get(c_art)
