@@ -126,6 +126,19 @@ def align_corpus(
         return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap) + extra
 
 
+_CACHE: Any = None
+
+
+def _process_cache() -> Any:
+    """One in-memory embedding cache per process, so repeated traces do not re-encode."""
+    global _CACHE
+    if _CACHE is None:
+        from . import semantic
+
+        _CACHE = semantic.MemoryCache()
+    return _CACHE
+
+
 def semantic_enabled(cfg: Config) -> bool:
     from . import semantic
 
@@ -172,7 +185,7 @@ def _semantic_channel(
         return [], []
     ids = sorted(want)
     enc = semantic.Encoder()
-    vecs = semantic.encode_cached(enc, [text_of(units[i]) for i in ids], cache or semantic.MemoryCache())
+    vecs = semantic.encode_cached(enc, [text_of(units[i]) for i in ids], cache or _process_cache())
     vectors = {i: vecs[n] for n, i in enumerate(ids)}
     from .provenance import best_date
 

@@ -1,0 +1,136 @@
+"""The CLI as users drive it: exit codes, one-line errors, JSON outputs (docs/formats.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quotetrace.cli import app
+
+runner = CliRunner()
+
+
+def _json(res):  # type: ignore[no-untyped-def]
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_ingest_json_lists_documents_and_bulletin_articles(raw_dir: Path) -> None:
+    data = _json(runner.invoke(app, ["ingest", str(raw_dir), "--json"]))
+    docs = {d["id"]: d for d in data["documents"]}
+    assert len(docs) == 5
+    assert len(docs["bit-bulletin"]["articles"]) == 9
+    assert all(a["sentences"] > 0 for d in docs.values() for a in d["articles"])
+
+
+def test_missing_corpus_is_one_line_exit_2(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["ingest", str(tmp_path / "nope")])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("quotetrace: error: ") and "nope" in lines[0]
+
+
+def test_binary_file_fails_unless_skipped(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("基础研究是整个科学体系的源头。\n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    res = runner.invoke(app, ["ingest", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "bad.txt" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    res = runner.invoke(app, ["ingest", str(tmp_path), "--skip-bad", "--json"])
+    assert res.exit_code == 0
+    assert [d["file"] for d in json.loads(res.stdout)["documents"]] == ["good.txt"]
+
+
+def test_trace_writes_all_outputs(tmp_path: Path, raw_dir: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["trace", str(raw_dir), "--out", str(out), "--json"])
+    data = _json(res)
+    for name in ("alignments.jsonl", "citations.graphml", "report.json"):
+        assert (out / name).stat().st_size > 0
+    records = [json.loads(line) for line in (out / "alignments.jsonl").open(encoding="utf-8")]
+    assert len(records) == data["passages"] > 0
+    raws = {p.name: p.read_text(encoding="utf-8") for p in raw_dir.glob("*.txt")}
+    for r in records[:50]:  # every printed text is the raw slice it names
+        for side in ("source", "target"):
+            s = r[side]
+            assert raws[s["file"]][s["start"] : s["end"]] == s["text"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_docs"),
+    [
+        # the 2023 speech, verbatim: the speech and both reprints
+        ("基础研究处于从研究到应用、再到生产的科研链条起始端，地基打得牢，科技事业大厦才能建得高。",
+         {"speech-2023", "bit-bulletin", "compilation-2024"}),
+        # the same sentence with a typo and a dropped clause
+        ("基础研究处于科研链条起始端，地基打的牢，科技事业大厦才能建得高",
+         {"speech-2023", "bit-bulletin", "compilation-2024"}),
+        # the 2026 symposium remarks
+        ("基础研究是整个科学体系的源头，是所有技术问题的总机关", {"bit-bulletin"}),
+    ],
+)
+def test_where_finds_the_sentence_in_the_expected_documents(query: str, expected_docs: set[str], raw_dir: Path) -> None:
+    data = _json(runner.invoke(app, ["where", query, "--corpus", str(raw_dir), "--json"]))
+    hits = data["hits"]
+    assert expected_docs <= {h["doc"] for h in hits}
+    assert hits[0]["origin"] is True and sum(h["origin"] for h in hits) == 1
+    raws = {p.name: p.read_text(encoding="utf-8") for p in raw_dir.glob("*.txt")}
+    for h in hits:
+        assert raws[h["file"]][h["start"] : h["end"]] == h["text"]
+
+
+def test_where_says_plainly_when_nothing_matches(raw_dir: Path) -> None:
+    res = runner.invoke(app, ["where", "今天天气很好我们一起去公园散步吧", "--corpus", str(raw_dir)])
+    assert res.exit_code == 0 and "not found" in res.stdout
+    data = _json(runner.invoke(app, ["where", "今天天气很好我们一起去公园散步吧", "--corpus", str(raw_dir), "--json"]))
+    assert data["hits"] == []
+
+
+def test_where_empty_query_is_exit_2(raw_dir: Path) -> None:
+    res = runner.invoke(app, ["where", "   ", "--corpus", str(raw_dir)])
+    assert res.exit_code == 2 and "empty query" in res.stderr
+
+
+def test_report_unknown_document_suggests_close_ids(raw_dir: Path) -> None:
+    res = runner.invoke(app, ["report", "bit-buletin", "--corpus", str(raw_dir)])
+    assert res.exit_code == 2
+    assert "bit-bulletin" in res.stderr
+
+
+def test_report_json_shares_are_consistent(raw_dir: Path) -> None:
+    data = _json(runner.invoke(app, ["report", "--corpus", str(raw_dir), "--format", "json"]))
+    docs = {d["doc"]: d for d in data["documents"]}
+    for d in docs.values():
+        assert d["reused_chars"] + d["original_chars"] == d["characters"]
+        assert d["reused_chars"] == sum(a["reused_chars"] for a in d["articles"])
+        for a in d["articles"]:
+            assert 0.0 <= a["reused_share"] <= 1.0
+            assert all(v["chars"] <= a["reused_chars"] for v in a["by_source"].values())
+    bulletin = {a["article"]: a for a in docs["bit-bulletin"]["articles"]}
+    assert bulletin["bit-bulletin#2"]["reused_share"] > 0.9  # the Qiushi reprint
+    assert bulletin["bit-bulletin#4"]["reused_share"] < 0.5  # Ding Xuexiang's readout: mostly original
+    assert docs["speech-2023"]["reused_share"] < 0.1  # the origin reuses nothing
+
+
+def test_graph_writes_graphml(tmp_path: Path, raw_dir: Path) -> None:
+    import networkx as nx
+
+    out = tmp_path / "g.graphml"
+    res = runner.invoke(app, ["graph", "--corpus", str(raw_dir), "-o", str(out), "--level", "document"])
+    assert res.exit_code == 0, res.output
+    g = nx.read_graphml(out)
+    assert g.number_of_nodes() == 5 and g.number_of_edges() > 0
+
+
+def test_real_subprocess_error_exit_code(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "quotetrace", "ingest", str(tmp_path / "missing")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "missing" in proc.stderr
