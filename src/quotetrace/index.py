@@ -217,7 +217,8 @@ class ShingleIndex:
     @classmethod
     def build(cls, units: Sequence[Unit], *, k: int = 6) -> ShingleIndex:
         h, unit, _pos = shingle_hashes([u.key for u in units], k)
-        order = np.lexsort((unit, h))
+        # units come in ascending order, so a stable sort by hash sorts by (hash, unit)
+        order = np.argsort(h, kind="stable")
         h, unit = h[order], unit[order]
         keep = np.ones(len(h), dtype=bool)
         keep[1:] = (h[1:] != h[:-1]) | (unit[1:] != unit[:-1])
@@ -286,8 +287,8 @@ def lexical_candidates(
         a_sorted = art[unit]
         # sizes <= limit, so a small per-group check through sorting by (group, article)
         gid = np.repeat(np.arange(len(group_start)), sizes)
-        o2 = np.lexsort((a_sorted, gid))
-        ga, aa = gid[o2], a_sorted[o2]
+        # within a group units ascend, and article numbers ascend with units: already sorted
+        ga, aa = gid, a_sorted
         newart = np.ones(len(ga), dtype=bool)
         newart[1:] = (ga[1:] != ga[:-1]) | (aa[1:] != aa[:-1])
         n_art = np.bincount(ga[newart], minlength=len(group_start))
