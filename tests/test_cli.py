@@ -134,3 +134,33 @@ def test_real_subprocess_error_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "missing" in proc.stderr
+
+
+def test_corrupt_index_is_reported_and_rebuilt_on_request(tmp_corpus: Path) -> None:
+    res = runner.invoke(app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus), "--json"])
+    assert res.exit_code == 0
+    db = tmp_corpus / ".quotetrace" / "index.sqlite"
+    assert db.exists()
+    db.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (db.parent / (db.name + suffix)).unlink(missing_ok=True)
+    res = runner.invoke(app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus)])
+    assert res.exit_code == 2
+    assert "corrupt index" in res.stderr and "--rebuild" in res.stderr
+    res = runner.invoke(app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus), "--rebuild", "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["hits"]
+
+
+def test_trace_updates_incrementally_when_a_file_is_added(tmp_corpus: Path, tmp_path: Path) -> None:
+    first = _json(runner.invoke(app, ["trace", str(tmp_corpus), "--out", str(tmp_path / "o1"), "--json"]))
+    (tmp_corpus / "commentary.txt").write_text(
+        "# 一篇新评论\n\n（来源：某报，2026年6月1日）\n\n正如总书记所说，“基础研究处于从研究到应用、再到生产的科研链条起始端，"
+        "地基打得牢，科技事业大厦才能建得高。”我们要久久为功。\n",
+        encoding="utf-8",
+    )
+    second = _json(runner.invoke(app, ["trace", str(tmp_corpus), "--out", str(tmp_path / "o2"), "--json"]))
+    assert second["documents"] == first["documents"] + 1
+    records = [json.loads(x) for x in (tmp_path / "o2" / "alignments.jsonl").open(encoding="utf-8")]
+    new = [r for r in records if r["target"]["file"] == "commentary.txt"]
+    assert new and all(r["source"]["doc"] != "commentary" for r in records)
+    assert any(r["quoted"] and r["kind"] == "verbatim" for r in new)

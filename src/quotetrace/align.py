@@ -171,8 +171,13 @@ def verify(
     stock = stock_grams()
     out = []
     # two whole sentences that agree closely are one match, whatever their edits' positions
-    whole = Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff)
-    regions = [(0, len(ua.key), 0, len(ub.key))] if whole else local_regions(ua.key, ub.key)
+    # (unless one sentence is contained in the other: then the exact region is the answer)
+    regions = local_regions(ua.key, ub.key)
+    contained = any(
+        r[1] - r[0] >= 0.95 * len(ua.key) or r[3] - r[2] >= 0.95 * len(ub.key) for r in regions
+    )
+    if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
+        regions = [(0, len(ua.key), 0, len(ub.key))]
     for a0, a1, b0, b1 in regions:
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:

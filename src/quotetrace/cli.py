@@ -117,6 +117,10 @@ def eval_(
             out.print(render.eval_table(result))
 
 
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", help="SQLite index file (default: CORPUS/.quotetrace/index.sqlite).")
+]
+RebuildOpt = Annotated[bool, typer.Option("--rebuild", help="Delete and rebuild the index (e.g. when it is corrupt).")]
 OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder for alignments.jsonl, citations.graphml, report.json.")]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder.")]
 
@@ -127,15 +131,19 @@ def trace(
     out_dir: OutDirOpt = Path("out"),
     skip_bad: SkipBadOpt = False,
     json_out: JsonOpt = False,
+    index: IndexOpt = None,
+    rebuild: RebuildOpt = False,
 ) -> None:
     """The main job: ingest → align → orient → graph → reports, written into --out.
 
-    Example: quotetrace trace data/raw --out out
+    Uses the corpus's persistent index, updated incrementally. Example: quotetrace trace data/raw --out out
     """
-    from . import pipeline
+    from . import pipeline, semantic
 
+    if not semantic.available():
+        err.print("quotetrace: semantic channel off (install quotetrace[semantic] for translations and paraphrase)")
     with _errors_to_exit(), _progress() as progress:
-        result = pipeline.trace(corpus, skip_bad=skip_bad, progress=progress)
+        result = pipeline.trace_indexed(corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress)
         files = pipeline.write_outputs(result, out_dir)
     for line in result.corpus.issues:
         err.print(f"quotetrace: warning: {line}")
@@ -155,6 +163,8 @@ def where(
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
     json_out: JsonOpt = False,
     min_score: Annotated[float, typer.Option("--min-score", help="Lowest similarity to report (0..1).")] = 0.6,
+    index: IndexOpt = None,
+    rebuild: RebuildOpt = False,
 ) -> None:
     """Every place a sentence, a close variant or a paraphrase of it occurs: origin first, then by date.
 
@@ -175,7 +185,7 @@ def where(
             query = text
         if not query.strip():
             raise EmptyQuery(None, "empty query: give a sentence to look for")
-        hits = pipeline.where(query, corpus, min_score=min_score)
+        hits = pipeline.where_indexed(query, corpus, index=index, rebuild=rebuild, min_score=min_score)
         if json_out:
             out.print_json(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
             return
@@ -191,6 +201,8 @@ def report(
     corpus: CorpusOpt = DEFAULT_CORPUS,
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")] = None,
+    index: IndexOpt = None,
+    rebuild: RebuildOpt = False,
 ) -> None:
     """Per document and article: characters reused versus original, by source and by kind.
 
@@ -203,7 +215,7 @@ def report(
     with _errors_to_exit():
         if fmt not in ("table", "json", "csv"):
             raise InputError(None, f"unknown format {fmt!r}: use table, json or csv")
-        reports = pipeline.report(corpus, docs=docs or None)
+        reports = pipeline.report(corpus, docs=docs or None, index=index, rebuild=rebuild)
         if fmt == "json":
             data = json.dumps(report_mod.report_json(reports), ensure_ascii=False, indent=2)
             _emit(data, output)
@@ -222,6 +234,8 @@ def graph(
     ),
     level: Annotated[str, typer.Option("--level", help="document | article | passage")] = "article",
     fmt: Annotated[str, typer.Option("--format", help="graphml | gexf | json")] = "graphml",
+    index: IndexOpt = None,
+    rebuild: RebuildOpt = False,
 ) -> None:
     """Write the citation graph (GraphML by default; opens in networkx, Gephi and Cytoscape).
 
@@ -230,7 +244,7 @@ def graph(
     from . import pipeline
 
     with _errors_to_exit():
-        g = pipeline.citation_graph(corpus, level=level, fmt=fmt, output=output)
+        g = pipeline.citation_graph(corpus, level=level, fmt=fmt, output=output, index=index, rebuild=rebuild)
     err.print(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} edges -> {output}")
 
 

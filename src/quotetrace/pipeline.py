@@ -374,12 +374,18 @@ def where(query: str, corpus: str | Path, *, min_score: float = 0.6) -> list[Any
     )
 
 
-def report(corpus: str | Path, *, docs: Sequence[str] | None = None) -> list[Any]:
+def report(
+    corpus: str | Path,
+    *,
+    docs: Sequence[str] | None = None,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+) -> list[Any]:
     """Per-document reuse reports (design.md §6) for the named documents (default: all)."""
     from . import report as report_mod
     from .errors import UnknownDocument
 
-    result = trace(corpus)
+    result = trace_indexed(corpus, index=index, rebuild=rebuild)
     known = [d.id for d in result.corpus.documents]
     for d in docs or ():
         if d not in known:
@@ -392,7 +398,13 @@ def report(corpus: str | Path, *, docs: Sequence[str] | None = None) -> list[Any
 
 
 def citation_graph(
-    corpus: str | Path, *, level: str = "article", fmt: str = "graphml", output: str | Path | None = None
+    corpus: str | Path,
+    *,
+    level: str = "article",
+    fmt: str = "graphml",
+    output: str | Path | None = None,
+    index: str | Path | None = None,
+    rebuild: bool = False,
 ):  # type: ignore[no-untyped-def]
     """Build the citation graph at `level`; write it to `output` in `fmt` when given."""
     from . import graph as graph_mod
@@ -401,10 +413,212 @@ def citation_graph(
 
     if level not in graph_mod.LEVELS:
         raise InputError(None, f"unknown level {level!r}: use document, article or passage")
-    result = trace(corpus)
+    if fmt not in graph_mod.FORMATS:
+        raise InputError(None, f"unknown format {fmt!r}: use graphml, gexf or json")
+    result = trace_indexed(corpus, index=index, rebuild=rebuild)
     docs = documents_by_id(result.corpus.documents)
     arts = {pa.article.id: pa.article for pa in result.corpus.articles}
     g = graph_mod.build_graph(result.alignments, arts, docs, level=level)  # type: ignore[arg-type]
     if output is not None:
         store.atomic_write(output, graph_mod.graph_bytes(g, format=fmt))
     return g
+
+
+# --------------------------------------------------------------------------- persistent index
+
+ALIGN_STATE = "alignments_fingerprint"
+
+
+class _IndexEmbeddings:
+    """semantic.EmbeddingCache backed by the corpus index: a second trace re-encodes nothing."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        from . import indexdb
+
+        return indexdb.get_embeddings(self.db, keys)
+
+    def put_many(self, items: Any) -> None:
+        from . import indexdb
+
+        indexdb.put_embeddings(self.db, items)
+
+
+def open_corpus_index(
+    corpus: str | Path,
+    *,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+    skip_bad: bool = False,
+    progress: ProgressFn | None = None,
+) -> tuple[Any, Any]:
+    """Open (or build) the corpus's persistent index and bring it up to date with the folder."""
+    from . import indexdb
+    from .errors import CorpusNotFound
+
+    folder = Path(corpus)
+    if not folder.exists():
+        raise CorpusNotFound(folder, "no such file or directory")
+    path = Path(index) if index is not None else indexdb.default_index_path(folder)
+    db = indexdb.open_index(path, rebuild=rebuild)
+    try:
+        res = indexdb.sync(db, folder, skip_bad=skip_bad, progress=progress)
+    except BaseException:
+        db.close()
+        raise
+    return db, res
+
+
+def _align_fingerprint(cfg: Config, semantic_on: bool) -> str:
+    import hashlib
+
+    from . import indexdb
+
+    text = f"{cfg!r}|semantic={semantic_on}|{indexdb._parser_fingerprint()}"
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+class _DBShingles:
+    """ShingleIndex.units_with over the persistent index (for the set-phrase filter)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    def units_with(self, text: str) -> Any:
+        import numpy as np
+
+        from . import indexdb
+
+        n_grams = max(1, len(text) - self.db.k + 1)
+        hits = indexdb.query_candidates(self.db, text, min_shared=max(1, n_grams - 1))
+        return np.array([p for p, _ in hits], dtype=np.int64)
+
+
+class _LazyUnits(dict):  # type: ignore[type-arg]
+    """Units by position, fetched from the index on first use."""
+
+    def __init__(self, db: Any) -> None:
+        super().__init__()
+        self.db = db
+
+    def __missing__(self, key: int) -> Any:
+        from . import indexdb
+
+        (u,) = indexdb.get_units(self.db, [key])
+        self[key] = u
+        return u
+
+
+def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config) -> list[Alignment]:
+    """Alignments of the touched documents against the whole corpus, from the index alone."""
+    from . import indexdb
+
+    n_articles = len(corpus.articles)
+    positions = indexdb.doc_unit_ids(db, touched)
+    max_articles = int(cfg.index.max_df * n_articles) if n_articles >= 8 else None
+    cands = indexdb.candidates_for(
+        db, positions, max_postings=cfg.index.max_postings, max_articles=max_articles
+    )
+    units = _LazyUnits(db)
+    involved = sorted({p for c in cands for p in (c.a, c.b)} | set(positions))
+    # whole documents, so passages can span the sentences between two matches
+    docs_involved = {u.doc_id for u in indexdb.get_units(db, involved)} if involved else set()
+    for u in indexdb.get_units(db, indexdb.doc_unit_ids(db, sorted(docs_involved))):
+        units[u.idx] = u
+    matches: list[align_mod.Match] = []
+    for c in cands:
+        matches.extend(
+            align_mod.verify(c, units, near_cutoff=cfg.align.near_verbatim_cutoff, min_chars=cfg.align.min_chars)  # type: ignore[arg-type]
+        )
+    matches = align_mod.drop_set_phrases(matches, units, _DBShingles(db))  # type: ignore[arg-type]
+    raws = {d.id: d.raw for d in corpus.documents}
+    return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)  # type: ignore[arg-type]
+
+
+def trace_indexed(
+    corpus: str | Path,
+    *,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+    config: Config | None = None,
+    skip_bad: bool = False,
+    progress: ProgressFn | None = None,
+) -> TraceResult:
+    """trace() on the persistent index: unchanged documents are not re-parsed, and when only a
+    few documents changed only they are re-aligned against the rest."""
+    from . import indexdb
+
+    cfg = config or Config()
+    tm = Timings()
+    with tm("sync"):
+        db, res = open_corpus_index(corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress)
+    try:
+        with tm("load"):
+            c = indexdb.load_corpus(db)
+            c = Corpus(str(corpus), c.documents, c.articles, tuple(res.issues))
+        sem = semantic_enabled(cfg)
+        fp = _align_fingerprint(cfg, sem)
+        current = indexdb._meta_get(db, ALIGN_STATE) == fp
+        langs = {d.meta.language for d in c.documents}
+        touched = list(res.touched)
+        new_language = any(d.meta.language != "zh" for d in c.documents if d.id in touched) or len(langs) > 1 and sem
+        if current and not touched:
+            with tm("read alignments"):
+                als = indexdb.read_alignments(db)
+        elif current and len(touched) <= max(1, len(c.documents) // 5) and not new_language:
+            with tm("align (incremental)"):
+                fresh = _align_touched(db, c, touched, cfg)
+                indexdb.replace_alignments(db, touched, fresh)
+                als = indexdb.read_alignments(db)
+        else:
+            als = align_corpus(c, config=cfg, progress=progress, timings=tm, cache=_IndexEmbeddings(db))
+            with tm("store"):
+                indexdb.replace_alignments(db, None, als)
+                indexdb._meta_set(db, ALIGN_STATE, fp)
+        with tm("orient"):
+            oriented = orient_alignments(als, c)
+    finally:
+        db.close()
+    return TraceResult(c, oriented, dict(tm.stages))
+
+
+def where_indexed(
+    query: str, corpus: str | Path, *, index: str | Path | None = None, rebuild: bool = False, min_score: float = 0.6
+) -> list[Any]:
+    """`where` on the persistent index: only the candidate sentences and their documents are read."""
+    from . import cues, indexdb
+    from . import where as where_mod
+
+    db, _res = open_corpus_index(corpus, index=index, rebuild=rebuild)
+    try:
+        def fetch_units(ids: Sequence[int]) -> dict[int, Any]:
+            return {u.idx: u for u in indexdb.get_units(db, ids)}
+
+        def fetch_docs(doc_ids: Sequence[str]) -> dict[str, Document]:
+            return {d.id: d for d in indexdb.load_documents(db, doc_ids)}
+
+        hits = where_mod.where(
+            query,
+            fetch_units,
+            lambda key: indexdb.query_candidates(db, key, max_postings=5000),
+            fetch_docs,
+            {},
+            min_score=min_score,
+            quoted=cues.is_quoted,
+            attributed=cues.is_attributed,
+        )
+        # article titles and dates for the hits
+        arts = {pa.article.id: pa.article for pa in indexdb.load_articles(db, sorted({h.doc_id for h in hits}))}
+    finally:
+        db.close()
+    from dataclasses import replace as _replace
+
+    out = []
+    for h in hits:
+        a = arts.get(h.article_id)
+        if a is not None:
+            h = _replace(h, title=a.title or h.title, source=a.source or h.source, date=a.date or h.date)
+        out.append(h)
+    return where_mod.order_hits([_replace(h, origin=False) for h in out])

@@ -316,9 +316,14 @@ def _decide(
         s_speech = _looks_like_speech(text.article_text(sx.article_id, sx.doc_id))
         t_speech = _looks_like_speech(text.article_text(tx.article_id, tx.doc_id))
         sc, tc = text.cues(sx), text.cues(tx)
-        if s_speech != t_speech and sc is not None and tc is not None and sc[1] != tc[1]:
-            if (t_speech and sc[1]) or (s_speech and tc[1]):
-                return t_speech, Direction.INFERRED, "attributed in target (dates within publication lag)"
+        if (
+            s_speech != t_speech
+            and sc is not None
+            and tc is not None
+            and sc[1] != tc[1]
+            and ((t_speech and sc[1]) or (s_speech and tc[1]))
+        ):
+            return t_speech, Direction.INFERRED, "attributed in target (dates within publication lag)"
     if c in (-1, 1):
         return c == 1, Direction.DATED, ("quotation date" if by_quotation else "article date")
     # 2. document dates (an undated article of a bundle takes its bundle's date)

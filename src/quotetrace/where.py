@@ -104,9 +104,9 @@ def _line_of(raw: str, pos: int) -> int:
 
 def where(
     text: str,
-    units: Sequence[Unit],
+    units: Mapping[int, Unit] | Sequence[Unit] | Callable[[Sequence[int]], Mapping[int, Unit]],
     candidates: CandidateFn,
-    documents: Mapping[str, Document],
+    documents: Mapping[str, Document] | Callable[[Sequence[str]], Mapping[str, Document]],
     articles: Mapping[str, Article],
     *,
     min_score: float = 0.6,
@@ -117,13 +117,14 @@ def where(
 ) -> list[Hit]:
     """Every occurrence of `text` (or a close variant) in the corpus, origin first, then by date."""
     key = query_key(text)
-    found = list(candidates(key))[:limit_candidates]
     need = 1 if len(key) < 12 else 2
+    found = [(uid, shared) for uid, shared in list(candidates(key))[:limit_candidates] if shared >= need or len(key) < 6]
+    # units and documents may come lazily from the persistent index: fetch only what is needed
+    unit_of = units([uid for uid, _ in found]) if callable(units) else units
     hits: list[Hit] = []
-    for uid, shared in found:
-        if shared < need and len(key) >= 6:
-            continue
-        u = units[uid]
+    pending: list[tuple[Unit, int, int, int, int, Kind, float, float]] = []
+    for uid, _shared in found:
+        u = unit_of[uid]
         best = None
         for q0, q1, u0, u1 in local_regions(key, u.key, k=4 if len(key) >= 4 else len(key)):
             if min(q1 - q0, u1 - u0) < min(min_chars, len(key)):
@@ -142,7 +143,10 @@ def where(
         _, q0, q1, u0, u1, kind, score, cov = best
         if cov < 0.5 and (q1 - q0) < 10:
             continue
-        doc = documents[u.doc_id]
+        pending.append((u, q0, q1, u0, u1, kind, score, cov))
+    doc_of = documents(sorted({p[0].doc_id for p in pending})) if callable(documents) else documents
+    for u, q0, q1, u0, u1, kind, score, cov in pending:
+        doc = doc_of[u.doc_id]
         raw = doc.raw
         span = Span(int(u.raw_pos[u0]), int(u.raw_pos[u1 - 1]) + 1)
         art = articles.get(u.article_id)
