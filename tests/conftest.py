@@ -28,5 +28,5 @@ def seed_corpus():
 @pytest.fixture()
 def tmp_corpus(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"
-    shutil.copytree(RAW, dst)
+    shutil.copytree(RAW, dst, ignore=shutil.ignore_patterns(".quotetrace"))
     return dst
