@@ -325,6 +325,8 @@ def lead_date(text: str, *, context: str | None = None) -> str | None:
 _LINE_RE = re.compile(r"[^\r\n]*")
 _DATE_LINE_CHARS = 24  # a line that is only a date (a signature) is at most this long
 _BODY_FALLBACK_CHARS = 1500
+_HEAD_SCAN = 6000
+_TAIL_SCAN = 3000
 
 
 def document_date(text: str) -> str | None:
@@ -334,7 +336,17 @@ def document_date(text: str) -> str | None:
     signature of a notice), a dated heading, a full-year dateline. Failing those, the first
     full date (Chinese or English) in the opening part of the text. None when there is none.
     """
-    lines = [(m.start(), m.group()) for m in _LINE_RE.finditer(text) if m.group().strip()]
+    # a text states its own date near its head (source line, dateline, signature) or in a
+    # closing ※ note: scan those regions only, not the whole body of a long document
+    regions = [(0, min(len(text), _HEAD_SCAN))]
+    if len(text) > _HEAD_SCAN:
+        regions.append((max(_HEAD_SCAN, len(text) - _TAIL_SCAN), len(text)))
+    lines = [
+        (m.start(), m.group())
+        for lo, hi in regions
+        for m in _LINE_RE.finditer(text, lo, hi)
+        if m.group().strip()
+    ]
     for start, line in lines:
         s = line.strip()
         iso: str | None = None

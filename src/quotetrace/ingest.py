@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .dates import document_date, is_iso_date
 from .errors import CorpusNotFound, DecodeError, EmptyCorpus, ManifestError
 from .model import Document, DocumentMeta
@@ -52,11 +54,17 @@ _MIN_PLAUSIBLE_SHARE = 0.9  # of GB18030 / guessed text that must be CJK, ASCII,
 _SNIFF = 65536
 
 
+_COMMON = re.compile("[^\t\n\r\x0b\x0c\x20-\x7e\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
 def _control_share(text: str) -> float:
+    """Share of C0/C1 control characters other than whitespace (vectorised: big files are common)."""
     if not text:
         return 0.0
-    bad = sum(1 for c in text if (c < " " or "\x7f" <= c < "\xa0") and c not in _ALLOWED_CONTROLS)
-    return bad / len(text)
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ctrl = (cp < 0x20) | ((cp >= 0x7F) & (cp < 0xA0))
+    allowed = (cp == 9) | (cp == 10) | (cp == 13) | (cp == 12) | (cp == 11) | (cp == 0x1A)
+    return int(np.count_nonzero(ctrl & ~allowed)) / len(text)
 
 
 def _plausible_share(text: str) -> float:
@@ -64,16 +72,15 @@ def _plausible_share(text: str) -> float:
     so a wrong guess shows up as rare symbols, private-use and unassigned code points."""
     if not text:
         return 1.0
-    good = 0
-    for c in text:
+    rare = _COMMON.findall(text)  # everything outside ASCII, CJK and CJK punctuation
+    bad = 0
+    for c in rare:
         if c.isascii():
-            good += c.isprintable() or c in _ALLOWED_CONTROLS
-        elif "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef":
-            good += 1
+            bad += not (c.isprintable() or c in _ALLOWED_CONTROLS)
         else:
             cat = unicodedata.category(c)
-            good += cat[0] in "LPNZ" and cat not in ("Co", "Cn")
-    return good / len(text)
+            bad += not (cat[0] in "LPNZ" and cat not in ("Co", "Cn"))
+    return (len(text) - bad) / len(text)
 
 
 def _is_text(text: str, *, strict: bool) -> bool:
@@ -194,16 +201,11 @@ def detect_language(text: str) -> str:
     """Language from the share of CJK characters: 'zh' when there are at least as many CJK
     characters as Latin words ('ja'/'ko' when kana/hangul dominate), else 'en' for Latin
     script, 'und' when there are no letters. A Chinese title over an English text stays 'en'."""
-    han = kana = hangul = latin = 0
-    for c in text[:200_000]:
-        if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf":
-            han += 1
-        elif "\u3040" <= c <= "\u30ff":
-            kana += 1
-        elif "\uac00" <= c <= "\ud7af":
-            hangul += 1
-        elif c.isascii() and c.isalpha():
-            latin += 1
+    cp = np.frombuffer(text[:200_000].encode("utf-32-le"), dtype=np.uint32)
+    han = int(np.count_nonzero(((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF))))
+    kana = int(np.count_nonzero((cp >= 0x3040) & (cp <= 0x30FF)))
+    hangul = int(np.count_nonzero((cp >= 0xAC00) & (cp <= 0xD7AF)))
+    latin = int(np.count_nonzero(((cp >= 0x41) & (cp <= 0x5A)) | ((cp >= 0x61) & (cp <= 0x7A))))
     cjk = han + kana + hangul
     if cjk and cjk >= latin / 5:  # ~5 letters to an English word
         if kana > 0.1 * cjk:

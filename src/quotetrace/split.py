@@ -128,10 +128,16 @@ def _title_of(lines: list[_Line], idx: list[int], toc: dict[str, str]) -> tuple[
     return (title or None), span
 
 
+_HEAD_CHARS = 4000  # a title is in the first lines
+# a cheap over-approximation of a source line (parse_source_line decides): the keyword at a
+# line's start after brackets/markup
+_SOURCE_HINT = re.compile(r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|稿源|出处|转自|转载自|原载|刊载于|source)")
+
+
 def head_title(raw: str) -> tuple[str, Span] | None:
     """The title a text opens with: its first heading, or its first lines up to one that ends a
     sentence (at most a few, in one script). None when the text opens with a sentence."""
-    lines = [ln for ln in _lines(raw) if ln.stripped and not _is_page_number(ln.stripped)]
+    lines = [ln for ln in _lines(raw[:_HEAD_CHARS]) if ln.stripped and not _is_page_number(ln.stripped)]
     if not lines:
         return None
     picked: list[_Line] = []
@@ -170,6 +176,11 @@ class _Item:
 def split_articles(doc: Document) -> tuple[Article, ...]:
     """Articles of `doc` in text order: `DOCID#1…` for a bundle, else one article `DOCID`."""
     raw = doc.raw
+    if len(_SOURCE_HINT.findall(raw, 0, len(raw))[:2]) < 2:
+        # at most one source line in the whole text: one article, and only its head matters
+        lines = _lines(raw[:_HEAD_CHARS])
+        sources = [(k, src) for k, ln in enumerate(lines) if (src := parse_source_line(ln.text)) is not None]
+        return (_single(doc, lines, sources),)
     lines = _lines(raw)
     sources = [(k, src) for k, ln in enumerate(lines) if (src := parse_source_line(ln.text)) is not None]
     if len(sources) < 2:
