@@ -200,11 +200,11 @@ def verify(
         # short matches must be quoted or make up (nearly) a whole sentence on one side
         if (
             length < clause_chars
-            and not quoted
             and (a1 - a0) < 0.8 * len(ua.key)
             and (b1 - b0) < 0.8 * len(ub.key)
+            and not (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
         ):
-            continue
+            continue  # (a short piece of a longer quotation is no more telling than a set phrase)
         out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
     return out
 
