@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel
 
 from .index import Candidate, ShingleIndex, Unit, stock_grams
-from .model import Alignment, Kind, Side, Span
+from .model import Alignment, Kind, Role, Side, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +229,17 @@ def drop_set_phrases(
     for m in matches:
         ua, ub = units[m.a], units[m.b]
         la, lb = m.a1 - m.a0, m.b1 - m.b0
-        partial = la < max_cover * len(ua.key) and lb < max_cover * len(ub.key)
-        if not partial or min(la, lb) > max_chars or _inside_quotes(ub, m.b0, m.b1) or _inside_quotes(ua, m.a0, m.a1):
+        partial = la < max_cover * len(ua.key) or lb < max_cover * len(ub.key)
+        heading = (ua.sentence.role == Role.HEADING and la >= 0.8 * len(ua.key)) or (
+            ub.sentence.role == Role.HEADING and lb >= 0.8 * len(ub.key)
+        )  # a compilation's heading that repeats a quotation is the quotation
+        if (
+            not partial
+            or heading
+            or min(la, lb) > max_chars
+            or _inside_quotes(ub, m.b0, m.b1)
+            or _inside_quotes(ua, m.a0, m.a1)
+        ):
             out.append(m)
             continue
         core = ua.key[m.a0 : m.a1] if la <= lb else ub.key[m.b0 : m.b1]
