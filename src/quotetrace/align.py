@@ -326,12 +326,14 @@ def merge_passages(
     units: Sequence[Unit],
     raws: Mapping[str, str],
     *,
-    max_gap: int = 2,
+    max_gap: int = 1,
+    target_gap: int = 0,
     near_cutoff: float = 0.8,
 ) -> list[Alignment]:
     """One alignment per maximal passage: consecutive matches that advance together in both
-    articles (at most `max_gap` skipped units on either side) merge; a jump splits. The
-    passage is then labelled as a whole."""
+    articles merge; a jump splits. The reusing side must be contiguous (at most `target_gap`
+    skipped sentences); the other may skip `max_gap` sentences (a summary leaving one out).
+    The passage is then labelled as a whole."""
     by_pair: dict[tuple[int, int], list[tuple[Match, Span, Span]]] = defaultdict(list)
     for m in matches:
         ua, ub = units[m.a], units[m.b]
@@ -347,7 +349,7 @@ def merge_passages(
             for p in reversed(passages):
                 last = p.matches[-1]
                 if (
-                    0 <= m.b - p.b_last <= max_gap + 1
+                    0 <= m.b - p.b_last <= target_gap + 1
                     and -1 <= m.a - p.a_last <= max_gap + 1
                     and sb.start >= p.b_spans[-1].end - 2
                     and sa.start >= p.a_spans[-1].end - 2

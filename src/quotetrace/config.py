@@ -20,7 +20,7 @@ class AlignConfig:
     min_chars: int = 10  # shortest reported span unless it is a quotation
     near_verbatim_cutoff: float = 0.80
     paraphrase_cutoff: float = 0.55
-    max_gap: int = 2  # sentences that may be skipped inside one passage
+    max_gap: int = 1  # source sentences a passage may skip (its reusing side must be contiguous)
 
 
 @dataclass(frozen=True, slots=True)
