@@ -262,6 +262,19 @@ def drop_set_phrases(
     return out
 
 
+def verify_reworded(c: Candidate, units: Sequence[Unit], *, cutoff: float = 0.55, min_chars: int = 10) -> Match | None:
+    """A paraphrase-channel candidate (shared content words) without the semantic channel:
+    the two whole sentences must still agree in most of their characters (Indel ≥ cutoff)."""
+    ua, ub = units[c.a], units[c.b]
+    if min(len(ua.key), len(ub.key)) < min_chars:
+        return None
+    s = Indel.normalized_similarity(ua.key, ub.key)
+    if s < cutoff:
+        return None
+    kind = Kind.NEAR_VERBATIM if s >= 0.8 else Kind.PARAPHRASE
+    return Match(c.a, c.b, 0, len(ua.key), 0, len(ub.key), s, kind)
+
+
 # --------------------------------------------------------------------------- raw spans
 
 _CLOSERS = set("。！？；，、：”’」』）)》〉…!?;,.:\"'")

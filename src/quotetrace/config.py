@@ -12,7 +12,7 @@ class IndexConfig:
     max_df: float = 0.5  # shingles in more than this share of articles are boilerplate, dropped
     max_postings: int = 64  # shingles with more postings than this are too common to be evidence
     min_shared: int = 1  # informative shingles two sentences must share to become a candidate
-    paraphrase_min_weight: float = 0.45  # IDF-weighted content-word overlap for the paraphrase channel
+    paraphrase_min_weight: float = 0.4  # IDF weight of shared content words / the larger sentence's total
 
 
 @dataclass(frozen=True, slots=True)

@@ -309,3 +309,76 @@ def lexical_candidates(
         Candidate(int(x // n), int(x % n), int(c))
         for x, c in zip(uniq.tolist(), counts.tolist(), strict=True)
     ]
+
+
+def paraphrase_candidates(
+    units: Sequence[Unit],
+    *,
+    exclude: Iterable[tuple[int, int]] = (),
+    min_shared: int = 3,
+    min_weight: float = 0.5,
+    max_postings: int = 64,
+) -> list[Candidate]:
+    """The paraphrase channel: pairs of units in different articles whose jieba content words
+    overlap by IDF weight, so reworded reuse (reordered lists, swapped synonyms) is proposed
+    even when no character shingle survives. `weight` = IDF of the shared words over the
+    smaller of the two units' IDF totals; words in more than `max_postings` units are no
+    evidence. Like the lexical channel: grouped postings, never all pairs."""
+    from . import tokens
+
+    zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
+    if len(zh) < 2:
+        return []
+    vocab: dict[str, int] = {}
+    post_w: list[int] = []
+    post_u: list[int] = []
+    for u in zh:
+        for w in {w for w, _, _ in tokens.content_words(u.key) if len(w) >= 2}:
+            post_w.append(vocab.setdefault(w, len(vocab)))
+            post_u.append(u.idx)
+    if not post_w:
+        return []
+    pw = np.asarray(post_w, dtype=np.int64)
+    pu = np.asarray(post_u, dtype=np.int64)
+    df = np.bincount(pw, minlength=len(vocab))
+    idf = np.log((len(zh) + 1) / (df + 1)) + 1.0
+    total = np.zeros(len(units))
+    np.add.at(total, pu, idf[pw])
+    order = np.argsort(pw, kind="stable")
+    pw, pu = pw[order], pu[order]
+    change = np.ones(len(pw), dtype=bool)
+    change[1:] = pw[1:] != pw[:-1]
+    starts = np.nonzero(change)[0]
+    sizes = np.diff(np.append(starts, len(pw)))
+    ok = (sizes >= 2) & (sizes <= max_postings)
+    word_of_group = pw[starts]
+    pairs_list = []
+    weights_list = []
+    for s in np.unique(sizes[ok]):
+        sel = ok & (sizes == s)
+        g_starts = starts[sel]
+        block = pu[g_starts[:, None] + np.arange(s)[None, :]]
+        iu, ju = np.triu_indices(int(s), k=1)
+        pairs_list.append(np.stack([block[:, iu].ravel(), block[:, ju].ravel()], axis=1))
+        weights_list.append(np.repeat(idf[word_of_group[sel]], len(iu)))
+    if not pairs_list:
+        return []
+    pairs = np.concatenate(pairs_list)
+    wts = np.concatenate(weights_list)
+    art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
+    lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+    diff = art[lo] != art[hi]
+    lo, hi, wts = lo[diff], hi[diff], wts[diff]
+    n = np.int64(len(units))
+    keys = lo * n + hi
+    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    shared_w = np.bincount(inv, weights=wts)
+    a, b = uniq // n, uniq % n
+    score = shared_w / np.maximum(total[a], total[b])  # both sentences must be mostly shared
+    sel = (counts >= min_shared) & (score >= min_weight)
+    skip = set(exclude)
+    return [
+        Candidate(int(x), int(y), int(c), channel="paraphrase")
+        for x, y, c in zip(a[sel].tolist(), b[sel].tolist(), counts[sel].tolist(), strict=True)
+        if (x, y) not in skip
+    ]

@@ -136,11 +136,17 @@ def align_corpus(
                 progress("verify", i, len(cands))
     with tm("set phrases"):
         matches = align_mod.drop_set_phrases(matches, units, shingles)
+    with tm("paraphrase channel"):
+        para = index_mod.paraphrase_candidates(
+            units, exclude={(c.a, c.b) for c in cands}, min_weight=cfg.index.paraphrase_min_weight
+        )
     extra: list[Alignment] = []
     if semantic_enabled(cfg):
         with tm("semantic"):
-            sem_matches, extra = _semantic_channel(corpus, units, cands, matches, cfg, cache)
+            sem_matches, extra = _semantic_channel(corpus, units, [*cands, *para], matches, cfg, cache)
             matches.extend(sem_matches)
+    else:
+        matches.extend(m for c in para if (m := align_mod.verify_reworded(c, units)) is not None)
     with tm("merge"):
         return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap) + extra
 
