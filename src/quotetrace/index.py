@@ -14,6 +14,7 @@ official texts — see tools/build_stock_ngrams.py).
 from __future__ import annotations
 
 import gzip
+import re
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -103,8 +104,13 @@ def make_units(
         to_raw = np.asarray(pa.norm.to_raw, dtype=np.int64)
         raw_of_key = to_raw[pos]
         skip = [sp for sp in (pa.article.title_span, pa.article.source_span) if sp is not None]
+        # a bibliographic reference (Author (2023). "Title". URL) is cited, not written: skip
+        # every sentence of its paragraph
+        references = {s.paragraph for s in pa.sentences if _REFERENCE.search(text[s.norm.start : s.norm.end])}
         for s in pa.sentences:
             if s.role != Role.BODY and any(s.span.overlaps(sp) for sp in skip):
+                continue
+            if s.paragraph in references:
                 continue
             if s.role == Role.SOURCE and _is_citation_line(text[s.norm.start : s.norm.end]):
                 continue
@@ -129,6 +135,9 @@ def _script(key: str, default: str) -> str:
 
 
 _CITATION_START = ("—", "－", "(来源", "（来源", "来源", "摘自", "(摘自", "（摘自", "Source:")
+
+
+_REFERENCE = re.compile(r"https?://|\(\d{4}\)\.\s*[\"“]|Original work published", re.IGNORECASE)
 
 
 def _is_citation_line(text: str) -> bool:

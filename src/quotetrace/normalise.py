@@ -34,11 +34,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-
-import numpy as np
 
 from .model import NormText, Span
 
@@ -108,27 +107,45 @@ def fold_width(text: str) -> str:
 
 
 # --- applying edits -------------------------------------------------------------------------
+_INT_TABLE_MAX = 1 << 22  # offsets up to here come from one shared tuple of ints
+_int_table: tuple[int, ...] = ()
+
+
+def _offsets(size: int) -> tuple[int, ...] | range:
+    """A sequence whose item i is i, for i < size: slices of it are runs of offsets.
+
+    Why: `to_raw` holds one Python int per character, and ints above 256 are separate
+    objects. Slicing one shared tuple reuses the same int objects, which is several times
+    faster than creating them and saves ~32 bytes per character of the corpus. Beyond
+    `_INT_TABLE_MAX` a `range` (whose slices are ranges) does the same job, slower."""
+    global _int_table
+    if size > _INT_TABLE_MAX:
+        return range(size)
+    if size > len(_int_table):
+        _int_table = tuple(range(min(_INT_TABLE_MAX, max(size, 2 * len(_int_table), 1 << 16))))
+    return _int_table
+
+
 def apply_edits(text: str, offset: int, edits: list[Edit]) -> tuple[str, tuple[int, ...]]:
-    """Apply sorted, disjoint edits (replacements of at most one character) to `text`,
-    whose character i sits at raw offset `offset + i`. Returns the new text and its
-    `to_raw` map (len + 1 entries, last = offset + len(text)). Vectorised with numpy over
-    UTF-32 code units, so the cost per character is a few array operations."""
+    """Apply sorted, disjoint edits (each replaces a non-empty range by at most one
+    character) to `text`, whose character i sits at raw offset `offset + i`. Returns the
+    new text and its `to_raw` map (len + 1 entries, last = offset + len(text)).
+
+    Cost is per edit, not per character: the text is joined from slices between edits and
+    the map from slices of runs of offsets (a replacement keeps its range's first offset)."""
     n = len(text)
-    if not edits:
-        return text, tuple(range(offset, offset + n + 1))
-    starts, ends, reps = zip(*edits, strict=True)
-    st = np.fromiter(starts, np.int64, len(starts))
-    en = np.fromiter(ends, np.int64, len(ends))
-    code = np.array(reps, dtype="U1").view(np.uint32)  # "" -> 0
-    has = code != 0
-    delta = np.bincount(st + has, minlength=n + 2)[: n + 1] - np.bincount(en, minlength=n + 2)[: n + 1]
-    keep = np.cumsum(delta[:n]) == 0
-    chars = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    chars[st[has]] = code[has]
-    out = chars[keep].tobytes().decode("utf-32-le")
-    to_raw = np.flatnonzero(keep)
-    to_raw += offset
-    return out, (*to_raw.tolist(), offset + n)
+    ints = _offsets(offset + n + 1)
+    parts: list[str] = []
+    runs: list[Sequence[int]] = []
+    prev = 0
+    for s, e, r in edits:
+        parts.append(text[prev:s])
+        parts.append(r)
+        runs.append(ints[offset + prev : offset + s + (r != "")])
+        prev = e
+    parts.append(text[prev:])
+    runs.append(ints[offset + prev : offset + n + 1])
+    return "".join(parts), tuple(chain.from_iterable(runs))
 
 
 # --- line classification ----------------------------------------------------------------------
@@ -161,11 +178,12 @@ def _ends_final(s: str) -> bool:
     """Does a line end where a paragraph may end (sentence-final punctuation, maybe followed
     by a closing quote), or is it a source line / a wholly bracketed note?"""
     c = s[-1]
-    if c in "）)" and s[0] in "（(" or _SOURCE_LIKE.search(s):
+    if c in FINAL or c in CLOSERS and len(s) > 1 and s[-2] in FINAL:
         return True
-    if c in FINAL:
+    if c in "）)" and s[0] in "（(":
         return True
-    return c in CLOSERS and len(s) > 1 and s[-2] in FINAL
+    # _SOURCE_LIKE is anchored (match == search) and starts with one of these or a space
+    return (s[0] in _SOURCE_FIRST or s[0].isspace()) and _SOURCE_LIKE.match(s) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +197,15 @@ class LayoutProfile:
     headers: frozenset[str]  # running headers/footers: short lines repeated >= 3 times
     blank_after_every_line: bool = False  # PDF style: blank lines carry no meaning; otherwise
     # (hard-wrapped plain text) a blank line is a paragraph break
+
+
+def _may_drop(c: str, headers: frozenset[str]) -> bool:
+    """Cheap necessary condition for `_drop_kind(c, headers) != 0`: most lines end in text
+    and start without markup, so the regexes run only on the few that might be dropped."""
+    return c[-1] in _DROP_LAST or c[-1].isdigit() or c[0] in _MARKUP_FIRST or c in headers
+
+
+_DROP_LAST = frozenset("页-–—－")
 
 
 def _drop_kind(c: str, headers: frozenset[str]) -> int:
@@ -196,28 +223,34 @@ def _drop_kind(c: str, headers: frozenset[str]) -> int:
     return 0
 
 
+_LINE_PARTS = re.compile(r"^[^\S\n]*(\S(?:[^\n]*\S)?)([^\S\n]*)$", re.M)  # content, trailing
+
+
 @lru_cache(maxsize=8)
 def layout_profile(raw: str, language: str = "zh") -> LayoutProfile:
-    """Estimate the layout regime of a whole document (cached per raw string)."""
-    found = [
-        (m.group(1), m.end(1) < m.end() and bool(m.group()[m.end(1) - m.start() :].replace("\r", "")))
-        for m in _CONTENT_LINE.finditer(raw)
-    ]
+    """Estimate the layout regime of a whole document (cached per raw string).
+
+    Lines come from one `findall` (content and trailing whitespace), and widths are
+    computed once per distinct line: this runs over every line of the corpus."""
+    found = _LINE_PARTS.findall(raw)
     counts = Counter(c for c, _ in found)
-    all_w = sorted(_width(c) for c in counts)
+    wid = {c: 2 * len(c) - len(c.encode("ascii", "ignore")) for c in counts}  # _width
+    all_w = sorted(wid.values())
     short = min(40, all_w[(3 * len(all_w)) // 4] - 1) if all_w else 0  # below typical body lines
     headers = frozenset(
         c
         for c, k in counts.items()
         if k >= 3
-        and _width(c) <= short
+        and wid[c] <= short
         and not re.search(r"[。！？，、：；,.;:!?]", c)
         and not c.startswith("#")
         and not _SOURCE_LIKE.search(c)
         and not _drop_kind(c, frozenset())
     )
-    body = [  # width, ends final, trailing whitespace
-        (_width(c), _ends_final(c), t) for c, t in found if c[0] != "#" and not _drop_kind(c, headers)
+    body = [  # width, ends final, trailing whitespace (other than \r)
+        (wid[c], _ends_final(c), bool(t) and bool(t.strip("\r")))
+        for c, t in found
+        if c[0] != "#" and not (_may_drop(c, headers) and _drop_kind(c, headers))
     ]
     n = len(body)
     if n == 0:

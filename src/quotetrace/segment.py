@@ -175,63 +175,87 @@ def segment(
     title_span: Span | None = None,
     source_span: Span | None = None,
 ) -> tuple[Sentence, ...]:
-    """Split an article's normalised text into sentences with raw spans (module rules)."""
+    """Split an article's normalised text into sentences with raw spans (module rules).
+
+    Why this shape: it runs once per paragraph and once per sentence of the whole corpus,
+    so paragraphs come from one `str.split`, edges are trimmed with `str.strip` (same
+    whitespace as `str.isspace`), and a paragraph without cuts is one sentence at once."""
     text, to_raw = norm.text, norm.to_raw
     out: list[Sentence] = []
-    ps = 0
-    n = len(text)
     para = 0
-    while ps <= n:
-        pe = text.find("\n", ps)
-        if pe < 0:
-            pe = n
-        s, e = ps, pe
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            rs, re_ = to_raw[s], to_raw[e - 1] + 1
-            role = Role.BODY
-            if source_span is not None and rs < source_span.end and source_span.start < re_:
-                role = Role.SOURCE
-            elif title_span is not None and rs < title_span.end and title_span.start < re_:
-                role = Role.HEADING
-            elif text[s] in _SOURCE_FIRST and _SOURCE_RE.match(text, s, e):
-                role = Role.SOURCE
-            else:
-                ls = raw.rfind("\n", 0, rs) + 1
-                if raw[ls:rs].lstrip().startswith("#") or _is_heading_para(text, s, e, language):
-                    role = Role.HEADING
-            regions = quote_regions(text, s, e)
-            cuts = split_points(text, s, e, regions) if role is Role.BODY else []
-            pieces: list[list[int]] = []
-            a = s
-            for b in [*cuts, e]:
-                if b <= a:
-                    continue
-                if pieces and not _WORD.search(text, a, b):
-                    pieces[-1][1] = b  # only closers/punctuation: stays with its sentence
-                else:
-                    pieces.append([a, b])
-                a = b
-            if len(pieces) > 1 and not _WORD.search(text, pieces[0][0], pieces[0][1]):
-                first = pieces.pop(0)
-                pieces[0][0] = first[0]
-            for a, b in pieces:
-                while a < b and text[a].isspace():
-                    a += 1
-                while b > a and text[b - 1].isspace():
-                    b -= 1
-                if a < b:
-                    out.append(_sentence(norm, doc_id, article_id, a, b, para, role, regions))
-            para += 1
-        ps = pe + 1
+    pos = 0
+    for line in text.split("\n"):
+        ps = pos
+        pos += len(line) + 1
+        body = line.strip()
+        if not body:
+            continue
+        s = ps + len(line) - len(line.lstrip())
+        e = s + len(body)
+        role = _role(raw, text, s, e, to_raw, language, title_span, source_span)
+        regions = quote_regions(text, s, e)
+        cuts = split_points(text, s, e, regions) if role is Role.BODY else []
+        for a, b in _pieces(text, s, e, cuts) if cuts else ((s, e),):
+            out.append(_sentence(to_raw, doc_id, article_id, a, b, para, role, regions))
+        para += 1
     return tuple(out)
 
 
+def _role(
+    raw: str,
+    text: str,
+    s: int,
+    e: int,
+    to_raw: tuple[int, ...],
+    language: str,
+    title_span: Span | None,
+    source_span: Span | None,
+) -> Role:
+    """Role of the paragraph text[s:e] (module rules): the article's own source line and
+    title first, then source-line and heading cues."""
+    rs, re_ = to_raw[s], to_raw[e - 1] + 1
+    if source_span is not None and rs < source_span.end and source_span.start < re_:
+        return Role.SOURCE
+    if title_span is not None and rs < title_span.end and title_span.start < re_:
+        return Role.HEADING
+    if text[s] in _SOURCE_FIRST and _SOURCE_RE.match(text, s, e):
+        return Role.SOURCE
+    ls = raw.rfind("\n", 0, rs) + 1
+    if raw[ls:rs].lstrip().startswith("#") or _is_heading_para(text, s, e, language):
+        return Role.HEADING
+    return Role.BODY
+
+
+def _pieces(text: str, s: int, e: int, cuts: list[int]) -> list[tuple[int, int]]:
+    """Sentences of the paragraph text[s:e] (stripped) between cuts: a piece that is only
+    closers or punctuation stays with the sentence before it (or, first, the one after);
+    pieces are trimmed of whitespace."""
+    pieces: list[list[int]] = []
+    a = s
+    for b in (*cuts, e):
+        if b <= a:
+            continue
+        if pieces and not _WORD.search(text, a, b):
+            pieces[-1][1] = b  # only closers/punctuation: stays with its sentence
+        else:
+            pieces.append([a, b])
+        a = b
+    if len(pieces) > 1 and not _WORD.search(text, pieces[0][0], pieces[0][1]):
+        first = pieces.pop(0)
+        pieces[0][0] = first[0]
+    out: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if text[a].isspace() or text[b - 1].isspace():
+            piece = text[a:b]
+            a, b = a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip())
+            if a >= b:
+                continue
+        out.append((a, b))
+    return out
+
+
 def _sentence(
-    norm: NormText,
+    to_raw: tuple[int, ...],
     doc_id: str,
     article_id: str,
     a: int,
@@ -240,14 +264,12 @@ def _sentence(
     role: Role,
     regions: list[tuple[int, int]],
 ) -> Sentence:
-    to_raw = norm.to_raw
-    quoted: list[Span] = []
+    quoted: tuple[Span, ...] = ()
     if regions:
+        found: list[Span] = []
         for qa, qb in regions[: bisect_left(regions, (b,))]:
             x, y = max(qa + 1, a), min(qb, b)
             if x < y:
-                quoted.append(Span(to_raw[x], to_raw[y - 1] + 1))
-        quoted.sort()
-    return Sentence(
-        doc_id, article_id, Span(to_raw[a], to_raw[b - 1] + 1), Span(a, b), para, role, tuple(quoted)
-    )
+                found.append(Span(to_raw[x], to_raw[y - 1] + 1))
+        quoted = tuple(sorted(found))
+    return Sentence(doc_id, article_id, Span(to_raw[a], to_raw[b - 1] + 1), Span(a, b), para, role, quoted)

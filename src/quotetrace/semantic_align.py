@@ -140,6 +140,16 @@ def translation_alignments(
             cs = [i for i in c_ids if units[i].article_id == c_art]
             sim = np.stack([vectors[i] for i in qs]) @ np.stack([vectors[i] for i in cs]).T
             path = monotone_path(sim, threshold=candidate)
+            on_path = {i for i, _ in path}
+            # a strong, unambiguous pair out of order (a readout's opening sums up the
+            # speech's close) stands on its own
+            for i in range(len(qs)):
+                if i in on_path or sim.shape[1] < 2:
+                    continue
+                top2 = np.sort(sim[i])[-2:]
+                j = int(np.argmax(sim[i]))
+                if top2[1] >= accept + 0.05 and top2[1] - top2[0] >= 0.05:
+                    pairs.append((qs[i], cs[j], float(top2[1])))
             for n_p, (i, j) in enumerate(path):
                 cos = float(sim[i, j])
                 if cos < accept:
