@@ -14,8 +14,8 @@ official texts — see tools/build_stock_ngrams.py).
 from __future__ import annotations
 
 import gzip
-import re
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
