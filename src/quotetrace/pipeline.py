@@ -241,13 +241,19 @@ class TraceResult:
         return self.corpus.documents
 
 
-def orient_alignments(alignments: Sequence[Alignment], corpus: Corpus) -> list[Alignment]:
+def orient_alignments(alignments: Sequence[Alignment], corpus: Corpus, *, min_chars: int = 10) -> list[Alignment]:
     """Direction by date then evidence, origins and chains (provenance stage)."""
     from . import provenance
 
     arts = {pa.article.id: pa.article for pa in corpus.articles}
     docs = documents_by_id(corpus.documents)
-    return provenance.orient_all(alignments, arts, docs)
+    oriented = provenance.orient_all(alignments, arts, docs)
+    # once the reuser is known: a passage under 10 characters counts only as a quotation
+    return [a for a in oriented if a.quoted or _alnum(a.target.span.of(docs[a.target.doc_id].raw)) >= min_chars]
+
+
+def _alnum(text: str) -> int:
+    return sum(1 for ch in text if ch.isalnum())
 
 
 def trace(

@@ -15,7 +15,10 @@ Dates: the source line's, else a news lead's dateline, else a closing ※ note (
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
+from typing import NamedTuple
 
 from .dates import SourceLine, lead_date, note_date, parse_source_line
 from .model import Article, Document, Span
@@ -27,7 +30,7 @@ _MAX_TITLE_CHARS = 200
 _HEAD_LINES = 12  # a single article's source line must be among its first lines to count
 _LEAD_CHARS = 400
 
-_LINE_RE = re.compile(r"[^\r\n]*")
+_LINE_RE = re.compile(r"[^\r\n]+")  # non-empty lines only
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s")
 _PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–]\s*)?(?:第\s*)?[0-9０-９]{1,4}(?:\s*页)?(?:\s*[-—–])?\s*$")
 _TOC_RE = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:[.．·…]{3,}|[-_]{4,})\s*[0-9０-９]{1,4}\s*$")
@@ -38,8 +41,10 @@ _NOTE_LINE_RE = re.compile(r"^[ \t\u3000>]*[※＊]", re.MULTILINE)
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}0-9])|(?<=[{_CJK}0-9])\s+(?=[{_CJK}])")
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(NamedTuple):
+    """One non-empty line. A named tuple: documents have many lines, and a tuple is several
+    times cheaper to build than a frozen dataclass."""
+
     start: int
     end: int  # newline excluded
     text: str
@@ -58,7 +63,13 @@ class _Line:
 
 
 def _lines(raw: str) -> list[_Line]:
-    return [_Line(m.start(), m.end(), m.group()) for m in _LINE_RE.finditer(raw) if m.group()]
+    return list(_iter_lines(raw))
+
+
+def _iter_lines(raw: str, end: int | None = None) -> Iterator[_Line]:
+    """Non-empty lines of raw[:end], lazily: a caller that needs the first few stops early."""
+    for m in _LINE_RE.finditer(raw, 0, len(raw) if end is None else end):
+        yield _Line(m.start(), m.end(), m.group())
 
 
 def clean_title(text: str) -> str:
@@ -137,12 +148,13 @@ _SOURCE_HINT = re.compile(r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|稿�
 def head_title(raw: str) -> tuple[str, Span] | None:
     """The title a text opens with: its first heading, or its first lines up to one that ends a
     sentence (at most a few, in one script). None when the text opens with a sentence."""
-    lines = [ln for ln in _lines(raw[:_HEAD_CHARS]) if ln.stripped and not _is_page_number(ln.stripped)]
+    found = (ln for ln in _iter_lines(raw, _HEAD_CHARS) if ln.stripped and not _is_page_number(ln.stripped))
+    lines = list(islice(found, _MAX_TITLE_LINES // 2))  # only the first few can be the title
     if not lines:
         return None
     picked: list[_Line] = []
     script = _is_cjk_line(lines[0].stripped)
-    for ln in lines[: _MAX_TITLE_LINES // 2]:
+    for ln in lines:
         s = ln.stripped
         clean = clean_title(s)
         if parse_source_line(s) is not None or _ends_sentence(clean) or _is_cjk_line(s) != script:
@@ -176,15 +188,13 @@ class _Item:
 def split_articles(doc: Document) -> tuple[Article, ...]:
     """Articles of `doc` in text order: `DOCID#1…` for a bundle, else one article `DOCID`."""
     raw = doc.raw
-    if len(_SOURCE_HINT.findall(raw, 0, len(raw))[:2]) < 2:
+    if len(list(islice(_SOURCE_HINT.finditer(raw), 2))) < 2:
         # at most one source line in the whole text: one article, and only its head matters
-        lines = _lines(raw[:_HEAD_CHARS])
-        sources = [(k, src) for k, ln in enumerate(lines) if (src := parse_source_line(ln.text)) is not None]
-        return (_single(doc, lines, sources),)
+        return (_single(doc, _lines(raw[:_HEAD_CHARS])),)
     lines = _lines(raw)
     sources = [(k, src) for k, ln in enumerate(lines) if (src := parse_source_line(ln.text)) is not None]
     if len(sources) < 2:
-        return (_single(doc, lines, sources),)
+        return (_single(doc, lines),)
 
     toc = _toc_titles(lines)
     items: list[_Item] = []
@@ -198,7 +208,7 @@ def split_articles(doc: Document) -> tuple[Article, ...]:
         start = lines[idx[0]].start if idx else lines[k].start
         items.append(_Item(start, title, title_span, lines[k].content_span(), src))
     if len(items) < 2:
-        return (_single(doc, lines, sources),)
+        return (_single(doc, lines),)
 
     ends = [it.start for it in items[1:]] + [len(raw)]
     dates = _article_dates(raw, items, ends, doc.meta.date)
@@ -242,9 +252,10 @@ def _note_in(body: str) -> str | None:
     return None
 
 
-def _single(doc: Document, lines: list[_Line], sources: list[tuple[int, SourceLine]]) -> Article:
+def _single(doc: Document, lines: list[_Line]) -> Article:
     """A document that is one article: title from the manifest or its first lines, source and
-    date from a source line near its head, else the document's date."""
+    date from a source line among its first `_HEAD_LINES` non-blank lines, else the
+    document's date."""
     raw = doc.raw
     head = head_title(raw)
     title: str | None
@@ -260,9 +271,8 @@ def _single(doc: Document, lines: list[_Line], sources: list[tuple[int, SourceLi
         title = clean_title(first.text)[:100] if first else None
         title_span = first.content_span() if first else None
 
-    nonblank = [k for k, ln in enumerate(lines) if ln.stripped]
-    head_ids = set(nonblank[:_HEAD_LINES])
-    src = next(((k, s) for k, s in sources if k in head_ids), None)
+    head_ks = islice((k for k, ln in enumerate(lines) if ln.stripped), _HEAD_LINES)
+    src = next(((k, s) for k in head_ks if (s := parse_source_line(lines[k].text)) is not None), None)
     date = src[1].date if src and src[1].date else doc.meta.date
     return Article(
         id=doc.id,
