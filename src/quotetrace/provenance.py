@@ -545,6 +545,8 @@ class _Chains:
         for b in self.incoming.get(side.article_id, ()):
             if b.source.article_id in avoid or b.source.article_id == side.article_id:
                 continue
+            if b.kind not in (Kind.VERBATIM, Kind.NEAR_VERBATIM):
+                continue  # a reworded passage is not the same passage: no chain through it
             if b.target.span.overlaps(side.span):
                 groups[(b.source.doc_id, b.source.article_id)].append(b)
         best: tuple[tuple[object, ...], Side] | None = None
