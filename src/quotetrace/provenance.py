@@ -677,6 +677,52 @@ def orient_all(
     *,
     reprint_share: float = REPRINT_SHARE,
 ) -> list[Alignment]:
-    """`orient`, then `assign_origins`: sorted, deterministic provenance."""
+    """`orient`, then `assign_origins`, then `drop_reuser_links`: sorted, deterministic provenance."""
     oriented = orient(alignments, articles, documents, reprint_share=reprint_share)
-    return assign_origins(oriented, articles, documents, reprint_share=reprint_share)
+    chained = assign_origins(oriented, articles, documents, reprint_share=reprint_share)
+    return drop_reuser_links(chained)
+
+
+def drop_reuser_links(alignments: Sequence[Alignment], *, share: float = _OVERLAP) -> list[Alignment]:
+    """Drop an alignment between two texts when a third text is the source of that passage in
+    both (o → s and o → t cover its two sides): s and t are fellow reusers of o, whichever way
+    the two were oriented. assign_origins catches this along verbatim chains; this catches it
+    when a side reached the passage by rewording (a policy paraphrasing the speech that a
+    reprint copies), so no edge links two reusers of a passage whose origin is in the corpus."""
+    into: dict[str, list[Alignment]] = defaultdict(list)
+    for a in alignments:
+        if a.kind != Kind.TRANSLATION:
+            into[a.target.article_id].append(a)
+
+    rank = {Kind.VERBATIM: 2, Kind.NEAR_VERBATIM: 1, Kind.PARAPHRASE: 0}
+
+    def fed_by(side: Side, source_article: str, at_least: int) -> bool:
+        for b in into.get(side.article_id, ()):
+            if (
+                b.source.article_id == source_article
+                and rank.get(b.kind, 0) >= at_least
+                and _overlap(b.target.span, side.span) >= share * max(1, len(side.span))
+            ):
+                return True
+        return False
+
+    out = []
+    for a in alignments:
+        if a.kind == Kind.TRANSLATION:
+            out.append(a)
+            continue
+        # only a third text that carries the passage at least as faithfully as a does: when t
+        # agrees verbatim with s but only rewords o, t took it from s
+        need = rank.get(a.kind, 0)
+        feeders = {
+            b.source.article_id
+            for b in into.get(a.target.article_id, ())
+            if b is not a
+            and b.source.article_id not in (a.source.article_id, a.target.article_id)
+            and rank.get(b.kind, 0) >= need
+            and _overlap(b.target.span, a.target.span) >= share * max(1, len(a.target.span))
+        }
+        if any(fed_by(a.source, o, need) for o in sorted(feeders)):
+            continue
+        out.append(a)
+    return out

@@ -39,6 +39,7 @@ _CLOSE = "”’」』）)》〉】\"'"
 _ZH_TERM = re.compile(
     r"[。！？；!?;…][。！？；!?;…”’」』）)》〉】\"']*|\.{3,}[。！？；!?;…”’」』）)》〉】\"']*|\.(?=[\"”’')\]]*\s)[\"”’')\]]*"
 )
+_ASCII_TERM = re.compile(r"[.!?;]")  # terminators that need the English checks
 _EN_TERM = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[A-Z\"“‘'(\[])")
 _ABBREV = frozenset(
     """mr mrs ms dr prof sr jr st vol vols fig figs pp p cf e.g i.e etc vs al inc ltd co
@@ -55,6 +56,7 @@ _SOURCE_RE = re.compile(
 _SOURCE_FIRST = frozenset("（(来稿出作记编责本SsTt※—")
 _HAS_TERM = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
 _WORD = re.compile(r"[^\W_]")
+_SPACE = re.compile(r"\s")  # the characters str.isspace() and str.strip() treat as space
 _QUOTE_MARKS = re.compile(r"[“”「」『』‘’\"]")
 _PAIRS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
 _CLOSERS = {v: k for k, v in _PAIRS.items()}
@@ -69,6 +71,8 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     An unclosed quotation runs to `end` (close = end). Apostrophes (’ between letters) and
     unmatched closers are ignored."""
     regions: list[tuple[int, int]] = []
+    if not _QUOTE_MARKS.search(text, start, end):
+        return regions  # most paragraphs quote nothing
     stack: list[tuple[str, int]] = []
     for m in _QUOTE_MARKS.finditer(text, start, end):
         ch, i = m.group(), m.start()
@@ -112,21 +116,10 @@ def _en_abbrev(text: str, dot: int, start: int) -> bool:
 def split_points(text: str, start: int, end: int, regions: list[tuple[int, int]] | None = None) -> list[int]:
     """Sentence ends (exclusive) inside text[start:end], following the module rules.
     `regions`: quote_regions(text, start, end) if already computed."""
-    cands: list[int] = []
-    for m in _ZH_TERM.finditer(text, start, end):
-        e = m.end()
-        first = m.group()[0]
-        # ASCII terminators split only the English way (space + capital / quote)
-        if (
-            first in ".!?;"
-            and e < end
-            and (
-                not _EN_TERM.match(text, m.start(), end)
-                or (first == "." and m.group()[:3] != "..." and _en_abbrev(text, m.start(), start))
-            )
-        ):
-            continue
-        cands.append(e)
+    if _ASCII_TERM.search(text, start, end):
+        cands = _checked_ends(text, start, end)
+    else:  # Chinese punctuation only: every terminator run ends a sentence
+        cands = [m.end() for m in _ZH_TERM.finditer(text, start, end)]
     if not cands:
         return []
     if regions is None:
@@ -146,6 +139,26 @@ def split_points(text: str, start: int, end: int, regions: list[tuple[int, int]]
         else:
             out.append(e)
     return out
+
+
+def _checked_ends(text: str, start: int, end: int) -> list[int]:
+    """Terminator ends in text[start:end] when ASCII terminators occur: those split only the
+    English way (space + capital / quote, not after an abbreviation)."""
+    cands: list[int] = []
+    for m in _ZH_TERM.finditer(text, start, end):
+        e = m.end()
+        first = m.group()[0]
+        if (
+            first in ".!?;"
+            and e < end
+            and (
+                not _EN_TERM.match(text, m.start(), end)
+                or (first == "." and m.group()[:3] != "..." and _en_abbrev(text, m.start(), start))
+            )
+        ):
+            continue
+        cands.append(e)
+    return cands
 
 
 def _splittable_quote(text: str, a: int, b: int, start: int, end: int) -> bool:
@@ -230,27 +243,27 @@ def _pieces(text: str, s: int, e: int, cuts: list[int]) -> list[tuple[int, int]]
     """Sentences of the paragraph text[s:e] (stripped) between cuts: a piece that is only
     closers or punctuation stays with the sentence before it (or, first, the one after);
     pieces are trimmed of whitespace."""
-    pieces: list[list[int]] = []
+    pieces: list[tuple[int, int]] = []
     a = s
     for b in (*cuts, e):
         if b <= a:
             continue
         if pieces and not _WORD.search(text, a, b):
-            pieces[-1][1] = b  # only closers/punctuation: stays with its sentence
+            pieces[-1] = (pieces[-1][0], b)  # only closers/punctuation: stays with its sentence
         else:
-            pieces.append([a, b])
+            pieces.append((a, b))
         a = b
-    if len(pieces) > 1 and not _WORD.search(text, pieces[0][0], pieces[0][1]):
-        first = pieces.pop(0)
-        pieces[0][0] = first[0]
+    if len(pieces) > 1 and not _WORD.search(text, *pieces[0]):
+        pieces[1] = (pieces[0][0], pieces[1][1])
+        del pieces[0]
+    if not _SPACE.search(text, s, e):
+        return pieces  # nothing to trim (most Chinese paragraphs)
     out: list[tuple[int, int]] = []
     for a, b in pieces:
-        if text[a].isspace() or text[b - 1].isspace():
-            piece = text[a:b]
-            a, b = a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip())
-            if a >= b:
-                continue
-        out.append((a, b))
+        piece = text[a:b]
+        a, b = a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip())
+        if a < b:
+            out.append((a, b))
     return out
 
 
