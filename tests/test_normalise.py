@@ -4,6 +4,7 @@ to_raw invariants on every seed, and PDF-damage invariance (hypothesis)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -268,6 +269,8 @@ def test_pdf_damage_leaves_normalised_text_unchanged(
     damaged, unambiguous, full_share = pdf_damage(text, width, page_every, space_digits)
     # a PDF page: enough printed lines, most of them full width
     assume(sum(len(wrap(p, width)) for p in text.split("\n")) >= 10 and full_share >= 0.5)
+    # a printed line repeated three times looks like a running header, which is dropped by design
+    assume(max(Counter(ln for ln in damaged.split("\n") if ln.strip()).values()) < 3)
     clean_norm = norm(text)
     damaged_nt = normalise(damaged, Span(0, len(damaged)))
     check_map(damaged, Span(0, len(damaged)), damaged_nt)

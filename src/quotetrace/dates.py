@@ -365,7 +365,7 @@ def document_date(text: str) -> str | None:
             found = find_dates(s)
             if found and (s.startswith("#") or _only_date(s, found[0][0])):
                 iso = found[0][1]
-        else:
+        elif "电" in s:  # a dateline: a date followed by 电
             for span, d in find_dates(s):
                 if s[span.end : span.end + 2].lstrip().startswith("电"):
                     iso = d

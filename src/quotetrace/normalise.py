@@ -312,14 +312,14 @@ def line_edits(
     prev_heading = False
     prev_trailing = False
     boundary = False
-    wrapped, width, tol = profile.wrapped, profile.width, profile.tol
+    wrapped, width, tol, headers = profile.wrapped, profile.width, profile.tol, profile.headers
+    blank_gaps = not profile.blank_after_every_line
     for m in _CONTENT_LINE.finditer(text):
         c = m.group(1)
-        kind = _drop_kind(c, profile.headers)
-        if kind:
+        if _may_drop(c, headers) and (kind := _drop_kind(c, headers)):
             boundary = boundary or kind == 2
             continue
-        cs, ce = m.start(1), m.end(1)
+        cs, ce = m.span(1)
         heading = c[0] == "#"
         lead = _LEAD_MARKUP.match(c) if c[0] in _LEAD_FIRST else None
         if lead:
@@ -335,7 +335,7 @@ def line_edits(
         elif boundary or heading or prev_heading or (c[0] in _SOURCE_FIRST and _SOURCE_LIKE.search(c)):
             sep = "\n"
         elif wrapped:
-            if (not profile.blank_after_every_line and _BLANK_GAP.search(text, prev_end, cs)) or (
+            if (blank_gaps and _BLANK_GAP.search(text, prev_end, cs)) or (
                 _width(prev) < width - tol
                 or _ends_final(prev)
                 and (
@@ -376,10 +376,15 @@ _SYM = "★☆●■◆▲\u200b\u200c\u200d\u2060\ufeff\u00ad"  # decorative sy
 _WSC = " \t\r\f\v\x1c-\x1f\x85\u2028\u2029"  # whitespace left after fold_width
 _J = f"(?:[{_WSC}{_SYM}]|\\*\\*|__)"
 # runs that need an edit; a lone space between two non-CJK characters is left alone, so
-# English text costs no Python work per word. Every branch starts with a fixed class.
+# English text costs no Python work per word. The cases — a run of two or more tokens, one
+# token other than a lone space, a space before a CJK character, a space after one — are
+# written to open with one character class (lookbehinds tell which token began), so the regex
+# engine skips ordinary text with a fast class scan rather than trying each case per character.
 _MARKS = _SYM + "*_"
-_JUNK = re.compile(  # the leading lookahead lets the regex engine skip ordinary text fast
-    f"(?=[{_WSC}{_MARKS}])(?:{_J}{_J}+|(?:[{_WSC[1:]}{_SYM}]|\\*\\*|__)| (?=[{CJK}])| (?<=[{CJK}] ))"
+_JUNK = re.compile(
+    f"[{_WSC}{_MARKS}]"
+    f"(?:(?<=[{_WSC}{_SYM}])(?:{_J}+|(?<=[{_WSC[1:]}{_SYM}])|(?<= )(?=[{CJK}])|(?<=[{CJK}] ))"
+    f"|(?<=\\*)\\*(?:{_J}+)?|(?<=_)_(?:{_J}+)?)"
 )
 
 

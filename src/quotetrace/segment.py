@@ -35,9 +35,16 @@ LONG_QUOTE = 40  # a quotation at least this long that consists of full sentence
 
 _ZH_END = "。！？；!?;…"
 _CLOSE = "”’」』）)》〉】\"'"
-# terminator run: (final punctuation + trailing closers)+ ; "……" and "！？" runs count once
+# terminator run: (final punctuation + trailing closers)+ ; "……" and "！？" runs count once.
+# Three cases — a Chinese/ASCII terminator, an ellipsis of 3+ dots, a '.' before closers and a
+# space — written to open with one character class (the lookbehinds tell which case the first
+# character was), so the regex engine skips ordinary text with a fast class scan instead of
+# trying every alternative at every character.
 _ZH_TERM = re.compile(
-    r"[。！？；!?;…][。！？；!?;…”’」』）)》〉】\"']*|\.{3,}[。！？；!?;…”’」』）)》〉】\"']*|\.(?=[\"”’')\]]*\s)[\"”’')\]]*"
+    r"[。！？；!?;….]"
+    r"(?:(?<!\.)[。！？；!?;…”’」』）)》〉】\"']*"
+    r"|(?<=\.)\.{2,}[。！？；!?;…”’」』）)》〉】\"']*"
+    r"|(?<=\.)(?=[\"”’')\]]*\s)[\"”’')\]]*)"
 )
 _ASCII_TERM = re.compile(r"[.!?;]")  # terminators that need the English checks
 _EN_TERM = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+[A-Z\"“‘'(\[])")
@@ -208,8 +215,8 @@ def segment(
         role = _role(raw, text, s, e, to_raw, language, title_span, source_span)
         regions = quote_regions(text, s, e)
         cuts = split_points(text, s, e, regions) if role is Role.BODY else []
-        for a, b in _pieces(text, s, e, cuts) if cuts else ((s, e),):
-            out.append(_sentence(to_raw, doc_id, article_id, a, b, para, role, regions))
+        pieces = _pieces(text, s, e, cuts) if cuts else ((s, e),)
+        out.extend(_sentence(to_raw, doc_id, article_id, a, b, para, role, regions) for a, b in pieces)
         para += 1
     return tuple(out)
 

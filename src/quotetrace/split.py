@@ -142,7 +142,9 @@ def _title_of(lines: list[_Line], idx: list[int], toc: dict[str, str]) -> tuple[
 _HEAD_CHARS = 4000  # a title is in the first lines
 # a cheap over-approximation of a source line (parse_source_line decides): the keyword at a
 # line's start after brackets/markup
-_SOURCE_HINT = re.compile(r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|稿源|出处|转自|转载自|原载|刊载于|source)")
+_SOURCE_HINT = re.compile(
+    r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|稿源|出处|转自|转载自|原载|刊载于|source)"
+)
 
 
 def head_title(raw: str) -> tuple[str, Span] | None:
