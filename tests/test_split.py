@@ -390,3 +390,9 @@ def test_source_lines_without_a_title_stay_inside_their_article() -> None:
     )
     (a,) = split_articles(_doc(raw))
     assert (a.title, a.source, a.date) == ("报告标题", "新华社", "2025-01-02")
+
+
+def test_a_bare_heading_marker_line_does_not_break_splitting() -> None:
+    raw = "# \n\n# 标题\n\n（来源：新华社，2026年4月30日）\n\n正文一句话。\n\n# 第二篇\n\n（来源：人民日报，2026年5月2日）\n\n正文。\n"
+    arts = split_articles(_doc(raw))
+    assert [a.date for a in arts] == ["2026-04-30", "2026-05-02"]

@@ -59,7 +59,8 @@ class _Line(NamedTuple):
         m = re.match(r"#{1,6}\s+", self.text[lead:])
         if m:
             lead += m.end()
-        return Span(self.start + lead, self.start + len(self.text.rstrip()))
+        end = self.start + len(self.text.rstrip())
+        return Span(min(self.start + lead, end), end)  # a bare "# " line is an empty span
 
 
 def _lines(raw: str) -> list[_Line]:
