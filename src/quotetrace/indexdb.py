@@ -74,15 +74,19 @@ __all__ = [
     "put_embeddings",
     "query_candidates",
     "read_alignments",
+    "read_oriented",
     "replace_alignments",
     "stats",
     "sync",
+    "unaligned",
     "units",
+    "write_oriented",
 ]
 
 INDEX_DIR = ".quotetrace"
 INDEX_FILE = "index.sqlite"
 SCHEMA_VERSION = 2
+UNALIGNED = "unaligned"  # meta key: JSON list of document ids whose alignments are stale
 DEFAULT_K = 6  # the k-gram size pipeline.align_corpus uses (index.lexical_candidates' default)
 
 _SHIFT = 24  # ordinal bits of an id: up to 16.7M units per document
@@ -93,6 +97,7 @@ _BATCH = 50_000
 ParseFn = Callable[[Document], tuple[ParsedArticle, ...]]
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total), as pipeline.ProgressFn
 
+_ROLES = {r.value: r for r in Role}  # Role(value) is an enum lookup: slow over millions of rows
 _TABLES = ("meta", "documents", "articles", "sentences", "units", "postings", "alignments", "embeddings")
 
 _SCHEMA = """
@@ -563,6 +568,10 @@ def sync(
         _meta_set(db, "parser", parser_fp)
         _meta_set(db, "folder", str(folder))
         _meta_set(db, "issues", json.dumps(plan.issues, ensure_ascii=False))
+        # documents whose alignments are not computed yet: a later trace must align them even
+        # when this sync was run by someone else (a `where` query) and it sees nothing new
+        pending = set(json.loads(_meta_get(db, UNALIGNED) or "[]")) | set(plan.added) | set(plan.changed)
+        _meta_set(db, UNALIGNED, json.dumps(sorted(pending & new_ids), ensure_ascii=False))
     return SyncResult(
         tuple(plan.added), tuple(plan.changed), tuple(removed), tuple(plan.unchanged), tuple(plan.issues)
     )
@@ -874,7 +883,7 @@ def _articles_of(c: sqlite3.Connection, d: _DocRow) -> list[ParsedArticle]:
         (lo, hi),
     ):
         sents[ai].append(
-            Sentence(d.id, art_ids[ai], Span(s0, s1), Span(n0, n1), para, Role(role), _spans_from(quoted))
+            Sentence(d.id, art_ids[ai], Span(s0, s1), Span(n0, n1), para, _ROLES[role], _spans_from(quoted))
         )
     out = []
     for ai, a in enumerate(arts):
@@ -925,7 +934,9 @@ def _units_of(c: sqlite3.Connection, d: _DocRow, ords: Sequence[int] | None = No
     out = []
     for uid, ai, key, raw_pos, lang, s0, s1, n0, n1, para, role, quoted in rows:
         ordinal = uid & _MASK
-        sent = Sentence(d.id, art_ids[ai], Span(s0, s1), Span(n0, n1), para, Role(role), _spans_from(quoted))
+        sent = Sentence(
+            d.id, art_ids[ai], Span(s0, s1), Span(n0, n1), para, _ROLES[role], _spans_from(quoted)
+        )
         out.append(
             Unit(
                 d.unit_base + ordinal,
@@ -1192,32 +1203,48 @@ def _side_from(text: str | None) -> Side | None:
     return Side(d, a, Span(s, e))
 
 
+def _alignment_row(a: Alignment) -> tuple[Any, ...]:
+    return (
+        a.source.doc_id,
+        a.source.article_id,
+        a.source.span.start,
+        a.source.span.end,
+        a.target.doc_id,
+        a.target.article_id,
+        a.target.span.start,
+        a.target.span.end,
+        Kind(a.kind).value,
+        float(a.score),
+        int(a.quoted),
+        int(a.attributed),
+        Direction(a.direction).value,
+        _side_json(a.origin),
+        _side_json(a.via),
+        a.direction_rule,
+    )
+
+
+def _alignment_from(r: Sequence[Any]) -> Alignment:
+    return Alignment(
+        source=Side(r[0], r[1], Span(r[2], r[3])),
+        target=Side(r[4], r[5], Span(r[6], r[7])),
+        kind=Kind(r[8]),
+        score=r[9],
+        quoted=bool(r[10]),
+        attributed=bool(r[11]),
+        direction=Direction(r[12]),
+        origin=_side_from(r[13]),
+        via=_side_from(r[14]),
+        direction_rule=r[15],
+    )
+
+
 def replace_alignments(
     db: IndexDB, doc_ids_touched: Iterable[str] | None, alignments: Iterable[Alignment]
 ) -> int:
     """Delete the alignments with a touched document on either side (all when None), then store
     `alignments`, in one transaction. Returns the number stored."""
-    rows = [
-        (
-            a.source.doc_id,
-            a.source.article_id,
-            a.source.span.start,
-            a.source.span.end,
-            a.target.doc_id,
-            a.target.article_id,
-            a.target.span.start,
-            a.target.span.end,
-            Kind(a.kind).value,
-            float(a.score),
-            int(a.quoted),
-            int(a.attributed),
-            Direction(a.direction).value,
-            _side_json(a.origin),
-            _side_json(a.via),
-            a.direction_rule,
-        )
-        for a in alignments
-    ]
+    rows = [_alignment_row(a) for a in alignments]
     with _guard(db), _txn(db, write=True) as c:
         if doc_ids_touched is None:
             c.execute("DELETE FROM alignments")
@@ -1235,7 +1262,18 @@ def replace_alignments(
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        pending = set(json.loads(_meta_get(db, UNALIGNED) or "[]"))
+        left = set() if doc_ids_touched is None else pending - set(doc_ids_touched)
+        if left != pending:
+            _meta_set(db, UNALIGNED, json.dumps(sorted(left), ensure_ascii=False))
     return len(rows)
+
+
+def unaligned(db: IndexDB) -> tuple[str, ...]:
+    """Documents added or changed by a sync whose alignments have not been stored since
+    (`replace_alignments` clears them), sorted."""
+    with _guard(db), _txn(db, write=False):
+        return tuple(json.loads(_meta_get(db, UNALIGNED) or "[]"))
 
 
 def read_alignments(db: IndexDB, doc_ids: Iterable[str] | None = None) -> list[Alignment]:
@@ -1256,21 +1294,27 @@ def read_alignments(db: IndexDB, doc_ids: Iterable[str] | None = None) -> list[A
                 rows += c.execute(
                     sql + f" WHERE src_doc IN ({marks}) OR tgt_doc IN ({marks}) ORDER BY id", part + part
                 ).fetchall()
-    return [
-        Alignment(
-            source=Side(r[0], r[1], Span(r[2], r[3])),
-            target=Side(r[4], r[5], Span(r[6], r[7])),
-            kind=Kind(r[8]),
-            score=r[9],
-            quoted=bool(r[10]),
-            attributed=bool(r[11]),
-            direction=Direction(r[12]),
-            origin=_side_from(r[13]),
-            via=_side_from(r[14]),
-            direction_rule=r[15],
-        )
-        for r in rows
-    ]
+    return [_alignment_from(r) for r in rows]
+
+
+def write_oriented(db: IndexDB, stamp: str, alignments: Iterable[Alignment]) -> None:
+    """Keep the provenance result (oriented alignments) for `stamp`, a digest of everything it
+    was computed from, so a trace that finds nothing changed does not orient again."""
+    body = zlib.compress(json.dumps([_alignment_row(a) for a in alignments], ensure_ascii=False).encode(), 1)
+    with _guard(db), _txn(db, write=True):
+        _meta_set(db, "oriented", body.hex())
+        _meta_set(db, "oriented_stamp", stamp)
+
+
+def read_oriented(db: IndexDB, stamp: str) -> list[Alignment] | None:
+    """The oriented alignments stored for `stamp`, or None when there are none for it."""
+    with _guard(db), _txn(db, write=False):
+        if _meta_get(db, "oriented_stamp") != stamp:
+            return None
+        body = _meta_get(db, "oriented")
+    if body is None:
+        return None
+    return [_alignment_from(r) for r in json.loads(zlib.decompress(bytes.fromhex(body)))]
 
 
 # --------------------------------------------------------------------------- embedding cache

@@ -549,6 +549,23 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
     return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)  # type: ignore[arg-type]
 
 
+def _orient_stamp(fp: str, corpus: Corpus, alignments: Sequence[Alignment]) -> str:
+    """Digest of orient_alignments' inputs: the alignments, the documents (bytes and metadata)
+    and the code that parses them and aligns (fp)."""
+    import hashlib
+
+    from . import cues, provenance
+
+    h = hashlib.sha1(fp.encode())
+    for mod in (provenance, cues):  # the orienting code itself (parsing code is in fp)
+        h.update(Path(mod.__file__ or "").read_bytes())
+    for d in corpus.documents:
+        h.update(f"{d.id}\x00{d.file}\x00{d.sha256}\x00{d.meta!r}\x01".encode())
+    for a in alignments:
+        h.update(repr(a).encode())
+    return h.hexdigest()
+
+
 def trace_indexed(
     corpus: str | Path,
     *,
@@ -574,7 +591,9 @@ def trace_indexed(
         fp = _align_fingerprint(cfg, sem)
         current = indexdb._meta_get(db, ALIGN_STATE) == fp
         langs = {d.meta.language for d in c.documents}
-        touched = list(res.touched)
+        # not just this sync's changes: an earlier sync (a `where` query's) may have re-indexed
+        # documents without aligning them
+        touched = sorted(set(indexdb.unaligned(db)) | set(res.touched))
         new_language = any(d.meta.language != "zh" for d in c.documents if d.id in touched) or len(langs) > 1 and sem
         if current and not touched:
             with tm("read alignments"):
@@ -590,7 +609,15 @@ def trace_indexed(
                 indexdb.replace_alignments(db, None, als)
                 indexdb._meta_set(db, ALIGN_STATE, fp)
         with tm("orient"):
-            oriented = orient_alignments(als, c)
+            # provenance is a pure function of the alignments, the documents and their parse:
+            # reuse the stored result when none of them changed
+            stamp = _orient_stamp(fp, c, als)
+            cached = indexdb.read_oriented(db, stamp)
+            if cached is None:
+                oriented = orient_alignments(als, c)
+                indexdb.write_oriented(db, stamp, oriented)
+            else:
+                oriented = cached
     finally:
         db.close()
     return TraceResult(c, oriented, dict(tm.stages))
