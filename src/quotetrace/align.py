@@ -12,8 +12,10 @@ together in both texts then merge into one passage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import Indel
 
@@ -114,6 +116,34 @@ def _join_monotone(
     return out
 
 
+def _snap(k0: int, k1: int, key: str, boundaries: Callable[[str], frozenset[int]]) -> tuple[int, int]:
+    """Trim a window that starts or ends one character into a word (jieba) back to the word
+    boundary: a match that agrees on "的基础研" is the words 基础, not half of 研究."""
+    if k0 == 0 and k1 == len(key):
+        return k0, k1
+    b = boundaries(key)
+    if k0 not in b and k0 + 1 in b:
+        k0 += 1
+    if k1 not in b and k1 - 1 in b:
+        k1 -= 1
+    return k0, k1
+
+
+def jieba_boundaries(key: str) -> frozenset[int]:
+    """Word boundaries of a compact key by jieba (tokens.py is the only jieba user)."""
+    from . import tokens
+
+    return _boundaries_cached(key, tokens)
+
+
+@lru_cache(maxsize=100_000)
+def _boundaries_cached(key: str, tokens: Any) -> frozenset[int]:
+    out = {0, len(key)}
+    for _w, _s, e in tokens.words(key):
+        out.add(e)
+    return frozenset(out)
+
+
 def classify(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind | None, float]:
     """verbatim = equal compact keys; near_verbatim = Indel similarity ≥ near_cutoff."""
     if a == b:
@@ -165,6 +195,7 @@ def verify(
     clause_chars: int = 20,
     splice_cutoff: float = 0.5,
     splice_min_common: int = 16,
+    word_boundaries: Callable[[str], frozenset[int]] | None = None,
 ) -> list[Match]:
     """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions."""
     ua, ub = units[c.a], units[c.b]
@@ -179,6 +210,11 @@ def verify(
     if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
         regions = [(0, len(ua.key), 0, len(ub.key))]
     for a0, a1, b0, b1 in regions:
+        if word_boundaries is not None:
+            a0, a1 = _snap(a0, a1, ua.key, word_boundaries)
+            b0, b1 = _snap(b0, b1, ub.key, word_boundaries)
+            if a1 <= a0 or b1 <= b0:
+                continue
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:
             # a reworded splice: enough text in common, and most of the shorter side

@@ -320,56 +320,69 @@ def lexical_candidates(
     ]
 
 
+_FUNCTION_CHARS = frozenset("的了和与及并而或也又都就才还在于对把被将从向以为由因所之其这那是有不要会能可等个些各每我你他她它们着过地得")
+
+
 def paraphrase_candidates(
     units: Sequence[Unit],
     *,
     exclude: Iterable[tuple[int, int]] = (),
-    min_shared: int = 3,
-    min_weight: float = 0.5,
+    min_shared: int = 4,
+    min_weight: float = 0.4,
     max_postings: int = 64,
 ) -> list[Candidate]:
-    """The paraphrase channel: pairs of units in different articles whose jieba content words
-    overlap by IDF weight, so reworded reuse (reordered lists, swapped synonyms) is proposed
-    even when no character shingle survives. `weight` = IDF of the shared words over the
-    smaller of the two units' IDF totals; words in more than `max_postings` units are no
+    """The paraphrase channel: pairs of units in different articles whose content bigrams
+    (character bigrams without function characters — the standard stand-in for Chinese words
+    in retrieval, and vectorisable where a word segmenter is not) overlap by IDF weight, so
+    reworded reuse (reordered lists, swapped synonyms) is proposed even when no 6-gram
+    survives. `weight` = IDF of the shared bigrams over the larger of the two units' IDF totals
+    (both sentences must be mostly shared); bigrams in more than `max_postings` units are no
     evidence. Like the lexical channel: grouped postings, never all pairs."""
-    from . import tokens
-
     zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
     if len(zh) < 2:
         return []
-    vocab: dict[str, int] = {}
-    post_w: list[int] = []
-    post_u: list[int] = []
-    for u in zh:
-        for w in {w for w, _, _ in tokens.content_words(u.key) if len(w) >= 2}:
-            post_w.append(vocab.setdefault(w, len(vocab)))
-            post_u.append(u.idx)
-    if not post_w:
+    keys = [u.key for u in zh]
+    h, local, pos = shingle_hashes(keys, 2)
+    if len(h) == 0:
         return []
-    pw = np.asarray(post_w, dtype=np.int64)
-    pu = np.asarray(post_u, dtype=np.int64)
-    df = np.bincount(pw, minlength=len(vocab))
-    idf = np.log((len(zh) + 1) / (df + 1)) + 1.0
+    uid = np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh))[local]
+    # content bigrams only: no function characters, not digits alone
+    flat = "".join(keys)
+    starts = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys)), out=starts[1:])
+    at = starts[local] + pos
+    cps = np.frombuffer(flat.encode("utf-32-le"), dtype=np.uint32)
+    func = np.zeros(0x10000, dtype=bool)
+    func[[ord(c) for c in _FUNCTION_CHARS]] = True
+    c0, c1 = cps[at], cps[at + 1]
+    han0 = (c0 >= 0x4E00) & (c0 <= 0x9FFF)
+    han1 = (c1 >= 0x4E00) & (c1 <= 0x9FFF)
+    keep = han0 & han1 & ~func[np.minimum(c0, 0xFFFF)] & ~func[np.minimum(c1, 0xFFFF)]
+    h, uid = h[keep], uid[keep]
+    order = np.lexsort((uid, h))
+    h, uid = h[order], uid[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (uid[1:] != uid[:-1])
+    h, uid = h[first], uid[first]
+    if len(h) == 0:
+        return []
+    change = np.ones(len(h), dtype=bool)
+    change[1:] = h[1:] != h[:-1]
+    g_start = np.nonzero(change)[0]
+    sizes = np.diff(np.append(g_start, len(h)))
+    idf_group = np.log((len(zh) + 1) / (sizes + 1)) + 1.0
+    idf_post = np.repeat(idf_group, sizes)
     total = np.zeros(len(units))
-    np.add.at(total, pu, idf[pw])
-    order = np.argsort(pw, kind="stable")
-    pw, pu = pw[order], pu[order]
-    change = np.ones(len(pw), dtype=bool)
-    change[1:] = pw[1:] != pw[:-1]
-    starts = np.nonzero(change)[0]
-    sizes = np.diff(np.append(starts, len(pw)))
+    np.add.at(total, uid, idf_post)
     ok = (sizes >= 2) & (sizes <= max_postings)
-    word_of_group = pw[starts]
-    pairs_list = []
-    weights_list = []
+    pairs_list, weights_list = [], []
     for s in np.unique(sizes[ok]):
         sel = ok & (sizes == s)
-        g_starts = starts[sel]
-        block = pu[g_starts[:, None] + np.arange(s)[None, :]]
+        gs = g_start[sel]
+        block = uid[gs[:, None] + np.arange(s)[None, :]]
         iu, ju = np.triu_indices(int(s), k=1)
         pairs_list.append(np.stack([block[:, iu].ravel(), block[:, ju].ravel()], axis=1))
-        weights_list.append(np.repeat(idf[word_of_group[sel]], len(iu)))
+        weights_list.append(np.repeat(idf_group[sel], len(iu)))
     if not pairs_list:
         return []
     pairs = np.concatenate(pairs_list)
@@ -379,8 +392,7 @@ def paraphrase_candidates(
     diff = art[lo] != art[hi]
     lo, hi, wts = lo[diff], hi[diff], wts[diff]
     n = np.int64(len(units))
-    keys = lo * n + hi
-    uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    uniq, inv, counts = np.unique(lo * n + hi, return_inverse=True, return_counts=True)
     shared_w = np.bincount(inv, weights=wts)
     a, b = uniq // n, uniq % n
     score = shared_w / np.maximum(total[a], total[b])  # both sentences must be mostly shared

@@ -130,6 +130,7 @@ def align_corpus(
                     units,
                     near_cutoff=cfg.align.near_verbatim_cutoff,
                     min_chars=cfg.align.min_chars,
+                    word_boundaries=align_mod.jieba_boundaries,
                 )
             )
             if progress and i % 1000 == 0:
@@ -542,7 +543,13 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
     matches: list[align_mod.Match] = []
     for c in cands:
         matches.extend(
-            align_mod.verify(c, units, near_cutoff=cfg.align.near_verbatim_cutoff, min_chars=cfg.align.min_chars)  # type: ignore[arg-type]
+            align_mod.verify(  # type: ignore[arg-type]
+                c,
+                units,  # type: ignore[arg-type]
+                near_cutoff=cfg.align.near_verbatim_cutoff,
+                min_chars=cfg.align.min_chars,
+                word_boundaries=align_mod.jieba_boundaries,
+            )
         )
     matches = align_mod.drop_set_phrases(matches, units, _DBShingles(db))  # type: ignore[arg-type]
     raws = {d.id: d.raw for d in corpus.documents}

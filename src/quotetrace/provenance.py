@@ -16,6 +16,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache, lru_cache
+from typing import Any
 
 from .cues import is_attributed, is_quoted
 from .dates import find_dates
@@ -105,6 +107,28 @@ def best_date(
 # --------------------------------------------------------------------------- helpers
 
 
+@cache
+def _space_table() -> Any:
+    import numpy as np
+
+    return np.fromiter((chr(i).isspace() for i in range(0x10000)), dtype=bool, count=0x10000)
+
+
+@lru_cache(maxsize=4096)
+def _nonspace_prefix(raw: str) -> Any:
+    """prefix[i] = non-space characters in raw[:i], as a NumPy array (vectorised: orientation
+    asks this of every document, and a per-character loop dominated it on large corpora)."""
+    import numpy as np
+
+    cp = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.zeros(len(cp), dtype=bool)
+    bmp = cp < 0x10000
+    space[bmp] = _space_table()[cp[bmp]]
+    out = np.zeros(len(cp) + 1, dtype=np.int64)
+    np.cumsum(~space, out=out[1:])
+    return out
+
+
 class _Text:
     """Raw-text helpers with caches, one per call (keeps the functions pure)."""
 
@@ -118,17 +142,12 @@ class _Text:
         d = self.documents.get(doc_id)
         return d.raw if d is not None else None
 
-    def _nonspace_prefix(self, doc_id: str) -> list[int] | None:
+    def _nonspace_prefix(self, doc_id: str) -> Any:
         if doc_id not in self._prefix:
             raw = self.raw(doc_id)
             if raw is None:
                 return None
-            acc = [0]
-            n = 0
-            for ch in raw:
-                n += not ch.isspace()
-                acc.append(n)
-            self._prefix[doc_id] = acc
+            self._prefix[doc_id] = _nonspace_prefix(raw)
         return self._prefix[doc_id]
 
     def nonspace(self, doc_id: str, spans: Iterable[Span]) -> int:
@@ -140,7 +159,7 @@ class _Text:
         total = 0
         for s, e in _union(spans):
             s, e = min(s, top), min(e, top)
-            total += pre[e] - pre[s]
+            total += int(pre[e] - pre[s])
         return total
 
     def article_span(self, article_id: str, doc_id: str) -> Span | None:
