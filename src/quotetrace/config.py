@@ -29,3 +29,5 @@ class Config:
     align: AlignConfig = AlignConfig()
     semantic: bool | None = None  # None: on when the extra is installed
     semantic_max_units: int = 50_000  # majority-language sentences compared across languages
+    semantic_budget: float = 0.05  # share of sentences encoded for same-language paraphrase checks
+    semantic_min_units: int = 2_000  # ... but never fewer than this many

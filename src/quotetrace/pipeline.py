@@ -195,18 +195,33 @@ def _semantic_channel(
         s = u.sentence.norm
         return norm_text[u.article_idx][s.start : s.end]
 
-    langs = Counter(u.language for u in units)
+    # translations: only documents written in another language than the corpus's main one
+    # (a stray English fragment in a Chinese report does not make it a translation)
+    doc_lang = {d.id: d.meta.language or "zh" for d in corpus.documents}
+    langs = Counter(doc_lang.values())
     majority = langs.most_common(1)[0][0] if langs else "zh"
     want: set[int] = set()
-    if len(langs) > 1:
-        minority = [u.idx for u in units if u.language != majority]
+    minority = [u.idx for u in units if doc_lang.get(u.doc_id) != majority and u.language != majority]
+    if len(minority) >= 3:
         want.update(minority)
         major = [u.idx for u in units if u.language == majority]
         want.update(major[: cfg.semantic_max_units])
     verified = {(m.a, m.b) for m in matches}
     partial = [c for c in cands if (c.a, c.b) not in verified]
+    # encoding costs ~5 ms a sentence: spend a budget on the pairs with the most partial
+    # lexical evidence (shared shingles / content bigrams) rather than on every pair
+    budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units)))
+    partial.sort(key=lambda c: (-c.shared, c.a, c.b))
+    kept = []
+    para_units: set[int] = set()
     for c in partial:
-        want.update((c.a, c.b))
+        new = {c.a, c.b} - para_units
+        if len(para_units) + len(new) > budget:
+            continue
+        para_units |= new
+        kept.append(c)
+    partial = kept
+    want |= para_units
     if not want:
         return [], []
     ids = sorted(want)
