@@ -329,7 +329,7 @@ def paraphrase_candidates(
     exclude: Iterable[tuple[int, int]] = (),
     min_shared: int = 4,
     min_weight: float = 0.4,
-    max_postings: int = 64,
+    max_postings: int = 16,
 ) -> list[Candidate]:
     """The paraphrase channel: pairs of units in different articles whose content bigrams
     (character bigrams without function characters — the standard stand-in for Chinese words
