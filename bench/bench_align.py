@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -24,15 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
+from bench.machine import machine  # noqa: E402
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
@@ -153,7 +143,7 @@ def main() -> None:
         return
     work = a.keep or Path(tempfile.mkdtemp(prefix="qt-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     rows = []
     runs = [(n, False) for n in a.sizes] + ([(n, True) for n in a.sizes] if a.semantic else [])
     for n, sem in runs:

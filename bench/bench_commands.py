@@ -19,7 +19,6 @@ table per part; times are wall-clock on this machine.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from bench.machine import machine  # noqa: E402
 from bench.synth import generate  # noqa: E402
 from quotetrace import cues, indexdb, pipeline  # noqa: E402
 from quotetrace import where as where_mod  # noqa: E402
@@ -59,17 +59,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # --------------------------------------------------------------------------- helpers
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"nproc {nproc}, {model}, Python {sys.version.split()[0]}"
 
 
 def timed(fn: Callable[..., Any], *a: Any, **kw: Any) -> tuple[Any, float]:

@@ -14,7 +14,6 @@ Prints a table; timings are wall-clock seconds on this machine.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -25,22 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from bench.machine import machine  # noqa: E402
 from bench.synth import generate  # noqa: E402
 from quotetrace import indexdb  # noqa: E402
 
 SENTENCES_PER_FILE = 225  # synth's mean document size (50-400 sentences)
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc), {model}, Python {sys.version.split()[0]}"
 
 
 def corpus(work: Path, n_sentences: int, seed: int) -> Path:

@@ -10,8 +10,6 @@ Throughput is MB of raw file bytes per second on one core (the pipeline is singl
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import sys
 import tempfile
@@ -22,15 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
+from bench.machine import machine  # noqa: E402
 
 
 def measure(folder: Path) -> dict:
@@ -62,7 +52,7 @@ def main() -> None:
     from quotetrace import pipeline  # noqa: F401  (start-up cost measured separately)
 
     t_import = time.perf_counter() - t_import
-    print(f"machine: {os.cpu_count()} cores, {_cpu()}, Python {platform.python_version()}; import {t_import:.2f}s")
+    print(f"machine: {machine()}; import {t_import:.2f}s")
     rows = [("seed corpus data/raw", measure(ROOT / "data" / "raw"))]
     work = a.keep or Path(tempfile.mkdtemp(prefix="qt-ingest-"))
     target = work / f"bulk_{int(a.mb)}mb"

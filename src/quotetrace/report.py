@@ -49,15 +49,8 @@ class ArticleReport:
         return {
             "doc": self.doc_id,
             "article": self.article_id,
-            "title": self.title,
-            "date": self.date,
-            "characters": self.characters,
-            "reused_chars": self.reused_chars,
-            "original_chars": self.original_chars,
-            "reused_share": round(self.reused_share, 4),
-            "by_source": {k: {"chars": v, "share": _share(v, self.characters)} for k, v in self.by_source.items()},
-            "by_kind": {k: {"chars": v, "share": _share(v, self.characters)} for k, v in self.by_kind.items()},
-            "spans": [s.__dict__ if hasattr(s, "__dict__") else _span_dict(s) for s in self.spans],
+            **_numbers(self),
+            "spans": [_span_dict(s) for s in self.spans],
         }
 
 
@@ -79,16 +72,23 @@ class DocumentReport:
         return {
             "doc": self.doc_id,
             "file": self.file,
-            "title": self.title,
-            "date": self.date,
-            "characters": self.characters,
-            "reused_chars": self.reused_chars,
-            "original_chars": self.original_chars,
-            "reused_share": round(self.reused_share, 4),
-            "by_source": {k: {"chars": v, "share": _share(v, self.characters)} for k, v in self.by_source.items()},
-            "by_kind": {k: {"chars": v, "share": _share(v, self.characters)} for k, v in self.by_kind.items()},
+            **_numbers(self),
             "articles": [a.to_dict() for a in self.articles],
         }
+
+
+def _numbers(r: ArticleReport | DocumentReport) -> dict[str, Any]:
+    """The design.md §6 numbers every report level shares, in one place."""
+    return {
+        "title": r.title,
+        "date": r.date,
+        "characters": r.characters,
+        "reused_chars": r.reused_chars,
+        "original_chars": r.original_chars,
+        "reused_share": round(r.reused_share, 4),
+        "by_source": {k: {"chars": v, "share": _share(v, r.characters)} for k, v in r.by_source.items()},
+        "by_kind": {k: {"chars": v, "share": _share(v, r.characters)} for k, v in r.by_kind.items()},
+    }
 
 
 def _share(n: int, total: int) -> float:
