@@ -3,6 +3,7 @@ that a script consuming `--json` could not reproduce from the library's data."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,6 +110,15 @@ def eval_table(result: Any) -> Table:
     return t
 
 
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+
+
+def _one_line(text: str) -> str:
+    """Raw text on one line for a table cell: PDF line breaks inside Chinese vanish, runs of
+    whitespace between Latin words become one space."""
+    return " ".join(_CJK_GAP.sub("", text).split())
+
+
 def summary_tables(s: dict[str, Any]) -> list[Table]:
     t = Table(title=f"quotetrace: {s['corpus']}", show_header=False)
     t.add_column("what")
@@ -127,7 +137,7 @@ def summary_tables(s: dict[str, Any]) -> list[Table]:
         most.add_column(col, overflow="fold")
     for doc, rows in s["most_reused_sentences"].items():
         for r in rows:
-            text = " ".join(r["text"].split())
+            text = _one_line(r["text"])
             most.add_row(f"{doc} [{r['start']}:{r['end']}]", str(r["reused_by"]), text[:120])
     return [t, src, most]
 
