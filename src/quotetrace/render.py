@@ -100,9 +100,13 @@ class _Progress:
 
 def eval_table(result: Any) -> Table:
     header, rows = result.table()
+    short = {"precision": "P", "recall": "R", "granularity": "gran", "detected": "found", "detections": "dets"}
     t = Table(title="alignment quality (character level, PAN measures)")
     for h in header:
-        t.add_column(h, justify="left" if h == "kind" else "right")
+        if h == "kind":
+            t.add_column(h, justify="left", no_wrap=True, min_width=22)
+        else:
+            t.add_column(short.get(h, h), justify="right", no_wrap=True)
     for r in rows:
         t.add_row(*r)
     extra = f"negatives touched: {result.negatives_touched:.3f}   short detections: {result.short_detections}"
