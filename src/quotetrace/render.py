@@ -100,13 +100,18 @@ class _Progress:
 
 def eval_table(result: Any) -> Table:
     header, rows = result.table()
-    short = {"precision": "P", "recall": "R", "granularity": "gran", "detected": "found", "detections": "dets"}
-    t = Table(title="alignment quality (character level, PAN measures)")
+    keep = [i for i, h in enumerate(header) if h != "detections"]  # in --json; keeps 80 columns
+    header = tuple(header[i] for i in keep)
+    rows = [tuple(r[i] for i in keep) for r in rows]
+    short = {"precision": "P", "recall": "R", "granularity": "gran", "plagdet": "pdet", "detected": "hit", "detections": "dets"}
+    from rich import box
+
+    t = Table(title="alignment quality (character level, PAN measures)", box=box.SIMPLE_HEAD, pad_edge=False)
     for h in header:
         if h == "kind":
-            t.add_column(h, justify="left", no_wrap=True, min_width=22)
+            t.add_column(h, justify="left", no_wrap=True)
         else:
-            t.add_column(short.get(h, h), justify="right", no_wrap=True)
+            t.add_column(short.get(h, h), justify="right", no_wrap=True, min_width=5)
     for r in rows:
         t.add_row(*r)
     extra = f"negatives touched: {result.negatives_touched:.3f}   short detections: {result.short_detections}"
