@@ -443,8 +443,16 @@ def test_seed_edges_from_the_speech_and_the_symposium_report(seed_provenance) ->
     [feature] = _by_title(arts, "bit-bulletin", "必由之路")
     commentaries = _by_title(arts, "bit-bulletin", "论学习贯彻")
     assert len(commentaries) == 3
-    for target in ["beijing-policy", compilation, *commentaries, "csis-translation"]:
+    from quotetrace import semantic
+
+    # the translation is reached through the semantic channel (quotetrace[semantic])
+    translation = ["csis-translation"] if semantic.available() else []
+    for target in ["beijing-policy", compilation, *commentaries, *translation]:
         assert (speech, target) in edges, target
+    for t in translation:  # the original is the source of its translation, as a translation
+        assert any(
+            a.kind == "translation" and a.source.doc_id == speech for a in out if a.target.article_id == t
+        )
     for target in [compilation, ding, moe, feature, *commentaries]:
         assert (report, target) in edges, target
     # the undated policy: speech → policy, and the rule says why
