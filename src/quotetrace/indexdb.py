@@ -535,6 +535,24 @@ def sync(
         raise CorpusNotFound(folder, "no such directory")
     manifest = ingest.read_manifest(root)
     parser_fp = _parser_fingerprint()
+    # nothing changed (the common case for `where`, `report`, `graph`): answer from a read
+    # transaction, so readers never queue behind another process's long build
+    with _guard(db), _txn(db, write=False) as c:
+        if _meta_get(db, "parser") == parser_fp:
+            old = [
+                _Old(*r)
+                for r in c.execute("SELECT row, id, file, sha256, size, mtime_ns, manifest, meta FROM documents")
+            ]
+            plan = _plan(db, root, files, manifest, old, reparse_all=False, skip_bad=skip_bad)
+            if (
+                old
+                and not plan.added
+                and not plan.changed
+                and not plan.touch
+                and len(plan.unchanged) == len(old)
+                and _meta_get(db, "folder") == str(folder)
+            ):
+                return SyncResult((), (), (), tuple(plan.unchanged), tuple(plan.issues))
     with _guard(db), _txn(db, write=True) as c:
         reparse_all = _meta_get(db, "parser") != parser_fp
         old = [
