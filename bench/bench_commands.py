@@ -28,7 +28,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from bench.machine import machine  # noqa: E402
 from bench.synth import generate  # noqa: E402
-from quotetrace import cues, indexdb, pipeline  # noqa: E402
+from quotetrace import indexdb, pipeline  # noqa: E402
 from quotetrace import where as where_mod  # noqa: E402
 from quotetrace.config import Config  # noqa: E402
-from quotetrace.model import Document  # noqa: E402
 
 SEEDS = ROOT / "data" / "raw"
 CLI = ROOT / ".venv" / "bin" / "quotetrace"
@@ -100,34 +98,7 @@ def copy_corpus(src: Path, dst: Path) -> Path:
 
 def query_open(db: indexdb.IndexDB, text: str, *, min_score: float = 0.6) -> list[where_mod.Hit]:
     """`where` on an already open index: pipeline.where_indexed minus opening and syncing."""
-
-    def fetch_units(ids: Sequence[int]) -> dict[int, Any]:
-        return {u.idx: u for u in indexdb.get_units(db, ids)}
-
-    def fetch_docs(doc_ids: Sequence[str]) -> dict[str, Document]:
-        return {d.id: d for d in indexdb.load_documents(db, doc_ids)}
-
-    hits = where_mod.where(
-        text,
-        fetch_units,
-        lambda key: indexdb.query_candidates(db, key, max_postings=5000),
-        fetch_docs,
-        {},
-        min_score=min_score,
-        quoted=cues.is_quoted,
-        attributed=cues.is_attributed,
-    )
-    arts = {pa.article.id: pa.article for pa in indexdb.load_articles(db, sorted({h.doc_id for h in hits}))}
-    out = []
-    for h in hits:
-        a = arts.get(h.article_id)
-        if a is not None:
-            h = replace(h, title=a.title or h.title, source=a.source or h.source, date=a.date or h.date)
-        out.append(h)
-    return where_mod.order_hits([replace(h, origin=False) for h in out])
-
-
-# --------------------------------------------------------------------------- queries
+    return pipeline.where_in_index(db, text, min_score=min_score)
 
 
 def _typo(s: str, rnd: random.Random) -> str:

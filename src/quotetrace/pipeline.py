@@ -645,41 +645,46 @@ def trace_indexed(
     return TraceResult(c, oriented, dict(tm.stages))
 
 
-def where_indexed(
-    query: str, corpus: str | Path, *, index: str | Path | None = None, rebuild: bool = False, min_score: float = 0.6
-) -> list[Any]:
-    """`where` on the persistent index: only the candidate sentences and their documents are read."""
+def where_in_index(db: Any, query: str, *, min_score: float = 0.6) -> list[Any]:
+    """`where` on an open index: only the candidate sentences and their documents are read."""
+    from dataclasses import replace as _replace
+
     from . import cues, indexdb
     from . import where as where_mod
 
-    db, _res = open_corpus_index(corpus, index=index, rebuild=rebuild)
-    try:
-        def fetch_units(ids: Sequence[int]) -> dict[int, Any]:
-            return {u.idx: u for u in indexdb.get_units(db, ids)}
+    def fetch_units(ids: Sequence[int]) -> dict[int, Any]:
+        return {u.idx: u for u in indexdb.get_units(db, ids)}
 
-        def fetch_docs(doc_ids: Sequence[str]) -> dict[str, Document]:
-            return {d.id: d for d in indexdb.load_documents(db, doc_ids)}
+    def fetch_docs(doc_ids: Sequence[str]) -> dict[str, Document]:
+        return {d.id: d for d in indexdb.load_documents(db, doc_ids)}
 
-        hits = where_mod.where(
-            query,
-            fetch_units,
-            lambda key: indexdb.query_candidates(db, key, max_postings=5000),
-            fetch_docs,
-            {},
-            min_score=min_score,
-            quoted=cues.is_quoted,
-            attributed=cues.is_attributed,
-        )
-        # article titles and dates for the hits
-        arts = {pa.article.id: pa.article for pa in indexdb.load_articles(db, sorted({h.doc_id for h in hits}))}
-    finally:
-        db.close()
-    from dataclasses import replace as _replace
-
+    hits = where_mod.where(
+        query,
+        fetch_units,
+        lambda key: indexdb.query_candidates(db, key, max_postings=5000),
+        fetch_docs,
+        {},
+        min_score=min_score,
+        quoted=cues.is_quoted,
+        attributed=cues.is_attributed,
+    )
+    # article titles, sources and dates for the hits
+    arts = {pa.article.id: pa.article for pa in indexdb.load_articles(db, sorted({h.doc_id for h in hits}))}
     out = []
     for h in hits:
         a = arts.get(h.article_id)
         if a is not None:
             h = _replace(h, title=a.title or h.title, source=a.source or h.source, date=a.date or h.date)
-        out.append(h)
-    return where_mod.order_hits([_replace(h, origin=False) for h in out])
+        out.append(_replace(h, origin=False))
+    return where_mod.order_hits(out)
+
+
+def where_indexed(
+    query: str, corpus: str | Path, *, index: str | Path | None = None, rebuild: bool = False, min_score: float = 0.6
+) -> list[Any]:
+    """`where` on the corpus's persistent index, brought up to date first."""
+    db, _res = open_corpus_index(corpus, index=index, rebuild=rebuild)
+    try:
+        return where_in_index(db, query, min_score=min_score)
+    finally:
+        db.close()
