@@ -343,3 +343,26 @@ def test_slugify(stem: str, slug: str) -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("name", "date"),
+    [
+        ("2008-03-05_government-work-report.txt", "2008-03-05"),
+        ("1921-07_cpc-1st-congress-beijing-group-report.txt", "1921-07"),
+        ("report_20240625.md", "2024-06-25"),
+        ("beijing-universities-basic-research-opinions.txt", None),
+        ("chapter-2024-science.txt", None),  # a year alone is not a date of the document
+    ],
+)
+def test_date_from_file_name(name: str, date: str | None) -> None:
+    from quotetrace.ingest import date_from_name
+
+    assert date_from_name(name) == date
+
+
+def test_undated_text_takes_its_file_names_date(tmp_path: Path) -> None:
+    (tmp_path / "2008-03-05_report.txt").write_text("各位代表：\n\n现在，我代表国务院，向大会报告工作。\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("没有日期的文字。\n", encoding="utf-8")
+    docs, _ = load_documents(tmp_path)
+    assert {d.file: d.meta.date for d in docs} == {"2008-03-05_report.txt": "2008-03-05", "notes.txt": None}

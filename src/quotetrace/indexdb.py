@@ -649,7 +649,7 @@ def _plan(
             raw, encoding = db.conn.execute(
                 "SELECT raw, encoding FROM documents WHERE row = ?", (prev.row,)
             ).fetchone()
-        meta = ingest._complete(listed[1] if listed else None, raw)
+        meta = ingest._complete(listed[1] if listed else None, raw, rel)
         if (
             prev is not None
             and same_bytes

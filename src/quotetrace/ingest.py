@@ -313,8 +313,21 @@ def _text_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def _complete(meta: DocumentMeta | None, raw: str) -> DocumentMeta:
-    """Fill what the manifest leaves out from the text itself."""
+_NAME_DATE = re.compile(r"(?<!\d)((?:1[89]|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)")
+
+
+def date_from_name(name: str) -> str | None:
+    """A date the file name carries (`2008-03-05_government-work-report.txt`, `report_200803.md`):
+    archives name files by date more often than the texts state their own."""
+    m = _NAME_DATE.search(Path(name).stem)
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    return f"{y}-{mo}-{d}" if d else f"{y}-{mo}"
+
+
+def _complete(meta: DocumentMeta | None, raw: str, file: str = "") -> DocumentMeta:
+    """Fill what the manifest leaves out from the text itself (then from the file name)."""
     meta = meta or DocumentMeta(language="")
     title = meta.title
     if not title:
@@ -324,7 +337,7 @@ def _complete(meta: DocumentMeta | None, raw: str) -> DocumentMeta:
         else:
             first = next((ln for ln in raw.splitlines() if ln.strip()), "")
             title = clean_title(first)[:100] or None
-    date = meta.date or document_date(raw)
+    date = meta.date or document_date(raw) or (date_from_name(file) if file else None)
     return DocumentMeta(
         title=title,
         publisher=meta.publisher,
@@ -388,7 +401,7 @@ def load_documents(folder: Path, *, skip_bad: bool = False) -> tuple[tuple[Docum
                 raw=raw,
                 encoding=encoding,
                 sha256=hashlib.sha256(data).hexdigest(),
-                meta=_complete(meta, raw),
+                meta=_complete(meta, raw, rel),
             )
         )
     if not docs:
