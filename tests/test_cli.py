@@ -164,3 +164,20 @@ def test_trace_updates_incrementally_when_a_file_is_added(tmp_corpus: Path, tmp_
     new = [r for r in records if r["target"]["file"] == "commentary.txt"]
     assert new and all(r["source"]["doc"] != "commentary" for r in records)
     assert any(r["quoted"] and r["kind"] == "verbatim" for r in new)
+
+
+def test_where_finds_a_phrase_shorter_than_a_shingle(raw_dir: Path) -> None:
+    data = _json(runner.invoke(app, ["where", "两弹一星", "--corpus", str(raw_dir), "--json"]))
+    assert {"speech-2023", "bit-bulletin", "compilation-2024"} <= {h["doc"] for h in data["hits"]}
+    assert all(h["text"] == "两弹一星" for h in data["hits"])
+
+
+def test_read_only_corpus_keeps_its_index_in_the_cache(tmp_corpus: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from quotetrace import pipeline
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(os, "access", lambda p, mode: False)  # as if the folder were read-only
+    path = pipeline._index_path(tmp_corpus)
+    assert str(path).startswith(str(tmp_path / "cache")) and not (tmp_corpus / ".quotetrace").exists()

@@ -1198,6 +1198,26 @@ def query_candidates(
     return sorted(hits, key=lambda t: (-t[1], t[0]))
 
 
+def units_containing(db: IndexDB, key: str, *, limit: int = 5000) -> list[tuple[int, int]]:
+    """Units whose compact key contains `key`, for queries shorter than a shingle (两弹一星):
+    [(unit position, 1)]. A scan of the keys, so bounded by `limit`."""
+    ckey, _ = compact(key)
+    if not ckey:
+        return []
+    with _guard(db), _txn(db, write=False) as c:
+        uids = [
+            u
+            for (u,) in c.execute(
+                "SELECT uid FROM units WHERE instr(key, ?) > 0 LIMIT ?", (ckey, limit)
+            )
+        ]
+        if not uids:
+            return []
+        pm = _PosMap(_doc_rows(db))
+    pos = pm.pos(np.asarray(uids, dtype=np.int64)).tolist()
+    return [(p, 1) for p in pos]
+
+
 def _check_k(db: IndexDB, k: int | None) -> None:
     if k is not None and k != db.k:
         raise ValueError(f"index uses {db.k}-grams, not {k}")

@@ -489,7 +489,7 @@ def open_corpus_index(
     folder = Path(corpus)
     if not folder.exists():
         raise CorpusNotFound(folder, "no such file or directory")
-    path = Path(index) if index is not None else indexdb.default_index_path(folder)
+    path = Path(index) if index is not None else _index_path(folder)
     db = indexdb.open_index(path, rebuild=rebuild)
     try:
         res = indexdb.sync(db, folder, skip_bad=skip_bad, progress=progress)
@@ -497,6 +497,23 @@ def open_corpus_index(
         db.close()
         raise
     return db, res
+
+
+def _index_path(folder: Path) -> Path:
+    """CORPUS/.quotetrace/index.sqlite, or — for a corpus folder the user cannot write to (a
+    read-only archive) — a per-corpus file under the user's cache directory."""
+    import hashlib
+    import os
+
+    from . import indexdb
+
+    default = indexdb.default_index_path(folder)
+    root = folder if folder.is_dir() else folder.parent
+    if default.parent.exists() or os.access(root, os.W_OK):
+        return default
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quotetrace"
+    tag = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+    return cache / tag / "index.sqlite"
 
 
 def _align_fingerprint(cfg: Config, semantic_on: bool) -> str:
@@ -661,7 +678,11 @@ def where_in_index(db: Any, query: str, *, min_score: float = 0.6) -> list[Any]:
     hits = where_mod.where(
         query,
         fetch_units,
-        lambda key: indexdb.query_candidates(db, key, max_postings=5000),
+        lambda key: (
+            indexdb.query_candidates(db, key, max_postings=5000)
+            if len(key) >= db.k
+            else indexdb.units_containing(db, key)
+        ),
         fetch_docs,
         {},
         min_score=min_score,
