@@ -181,3 +181,32 @@ def test_read_only_corpus_keeps_its_index_in_the_cache(tmp_corpus: Path, tmp_pat
     monkeypatch.setattr(os, "access", lambda p, mode: False)  # as if the folder were read-only
     path = pipeline._index_path(tmp_corpus)
     assert str(path).startswith(str(tmp_path / "cache")) and not (tmp_corpus / ".quotetrace").exists()
+
+
+def test_align_writes_jsonl_that_reads_back(tmp_path: Path, raw_dir: Path) -> None:
+    from quotetrace import store
+
+    out = tmp_path / "a.jsonl"
+    res = runner.invoke(app, ["align", str(raw_dir), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    records = store.read_alignments(out)
+    assert records and {r["kind"] for r in records} <= {"verbatim", "near_verbatim", "paraphrase", "translation"}
+    assert all(r["source"]["file"] != r["target"]["file"] or r["source"]["article"] != r["target"]["article"] for r in records)
+
+
+def test_eval_json_against_the_dev_gold(tmp_path: Path, raw_dir: Path) -> None:
+    from .conftest import GOLD_DEV
+
+    if not (GOLD_DEV / "gold.jsonl").exists():
+        pytest.skip("../shared/gold-dev not present")
+    out = tmp_path / "a.jsonl"
+    assert runner.invoke(app, ["align", str(raw_dir), "-o", str(out)]).exit_code == 0
+    data = _json(runner.invoke(app, ["eval", "--gold", str(GOLD_DEV / "gold.jsonl"), "--alignments", str(out), "--json"]))
+    assert 0.0 <= data["overall"]["precision"] <= 1.0 and data["overall"]["recall"] > 0.5
+
+
+def test_eval_bad_gold_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "gold.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    res = runner.invoke(app, ["eval", "--gold", str(bad), "--alignments", str(bad)])
+    assert res.exit_code == 2 and "gold.jsonl" in res.stderr and len(res.stderr.strip().splitlines()) == 1
