@@ -886,7 +886,7 @@ def load_documents(db: IndexDB, doc_ids: Iterable[str] | None = None) -> tuple[D
         return tuple(out)
 
 
-def _articles_of(c: sqlite3.Connection, d: _DocRow) -> list[ParsedArticle]:
+def _articles_of(c: sqlite3.Connection, d: _DocRow, *, sentences: bool = True) -> list[ParsedArticle]:
     lo, hi = _uid_range(d.row)
     sents: list[list[Sentence]] = [[] for _ in range(d.n_articles)]
     arts = c.execute(
@@ -895,11 +895,16 @@ def _articles_of(c: sqlite3.Connection, d: _DocRow) -> list[ParsedArticle]:
         (lo, hi),
     ).fetchall()
     art_ids = [a[1] for a in arts]
-    for _sid, ai, s0, s1, n0, n1, para, role, quoted in c.execute(
-        "SELECT sid, art_ord, start, end, nstart, nend, paragraph, role, quoted FROM sentences"
-        " WHERE sid BETWEEN ? AND ? ORDER BY sid",
-        (lo, hi),
-    ):
+    rows = (
+        c.execute(
+            "SELECT sid, art_ord, start, end, nstart, nend, paragraph, role, quoted FROM sentences"
+            " WHERE sid BETWEEN ? AND ? ORDER BY sid",
+            (lo, hi),
+        )
+        if sentences
+        else ()
+    )
+    for _sid, ai, s0, s1, n0, n1, para, role, quoted in rows:
         sents[ai].append(
             Sentence(d.id, art_ids[ai], Span(s0, s1), Span(n0, n1), para, _ROLES[role], _spans_from(quoted))
         )
@@ -920,17 +925,20 @@ def _articles_of(c: sqlite3.Connection, d: _DocRow) -> list[ParsedArticle]:
     return out
 
 
-def load_articles(db: IndexDB, doc_ids: Iterable[str] | None = None) -> tuple[ParsedArticle, ...]:
-    """Stored parses (all documents, or those named) in corpus order."""
+def load_articles(
+    db: IndexDB, doc_ids: Iterable[str] | None = None, *, sentences: bool = True
+) -> tuple[ParsedArticle, ...]:
+    """Stored parses (all documents, or those named) in corpus order; `sentences=False` leaves
+    each article's sentences out (most of the cost), for readers that need only text and spans."""
     with _guard(db), _txn(db, write=False) as c:
-        return tuple(pa for d in _select_docs(db, doc_ids) for pa in _articles_of(c, d))
+        return tuple(pa for d in _select_docs(db, doc_ids) for pa in _articles_of(c, d, sentences=sentences))
 
 
-def load_corpus(db: IndexDB) -> Corpus:
+def load_corpus(db: IndexDB, *, sentences: bool = True) -> Corpus:
     """The corpus as `pipeline.load_corpus` would give it, rebuilt from the index (no parsing)."""
     with _guard(db), _txn(db, write=False):
         docs = load_documents(db)
-        arts = load_articles(db)
+        arts = load_articles(db, sentences=sentences)
         folder = _meta_get(db, "folder") or ""
         issues = tuple(json.loads(_meta_get(db, "issues") or "[]"))
     return Corpus(folder, docs, arts, issues)

@@ -251,6 +251,7 @@ class TraceResult:
     corpus: Corpus
     alignments: list[Alignment]
     timings: dict[str, float]
+    n_sentences: int | None = None  # when the corpus was loaded without all its sentences
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -369,7 +370,9 @@ def summary(result: TraceResult, *, top: int = 5) -> dict[str, Any]:
         "corpus": c.folder,
         "documents": len(c.documents),
         "articles": len(c.articles),
-        "sentences": sum(len(pa.sentences) for pa in c.articles),
+        "sentences": (
+            result.n_sentences if result.n_sentences is not None else sum(len(pa.sentences) for pa in c.articles)
+        ),
         "passages": len(result.alignments),
         "passages_by_kind": dict(sorted(kinds.items())),
         "top_sources": [
@@ -623,17 +626,20 @@ def trace_indexed(
     with tm("sync"):
         db, res = open_corpus_index(corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress)
     try:
-        with tm("load"):
-            c = indexdb.load_corpus(db)
-            c = Corpus(str(corpus), c.documents, c.articles, tuple(res.issues))
         sem = semantic_enabled(cfg)
         fp = _align_fingerprint(cfg, sem)
         current = indexdb._meta_get(db, ALIGN_STATE) == fp
-        langs = {d.meta.language for d in c.documents}
+        documents = indexdb.load_documents(db)
+        langs = {d.meta.language for d in documents}
         # not just this sync's changes: an earlier sync (a `where` query's) may have re-indexed
         # documents without aligning them
         touched = sorted(set(indexdb.unaligned(db)) | set(res.touched))
-        new_language = any(d.meta.language != "zh" for d in c.documents if d.id in touched) or len(langs) > 1 and sem
+        new_language = any(d.meta.language != "zh" for d in documents if d.id in touched) or len(langs) > 1 and sem
+        full_align = not current or (touched and (len(touched) > max(1, len(documents) // 5) or new_language))
+        with tm("load"):
+            # sentences are needed only to align from scratch (the index holds the units)
+            c = indexdb.load_corpus(db, sentences=bool(full_align))
+            c = Corpus(str(corpus), c.documents, c.articles, tuple(res.issues))
         if current and not touched:
             with tm("read alignments"):
                 als = indexdb.read_alignments(db)
@@ -657,9 +663,19 @@ def trace_indexed(
                 indexdb.write_oriented(db, stamp, oriented)
             else:
                 oriented = cached
+        if not full_align:
+            # the summary lists the most reused sentences of the top sources: load theirs
+            from collections import Counter
+
+            top = [d for d, _ in Counter((a.origin or a.source).doc_id for a in oriented).most_common(5)]
+            with_sents = {pa.article.id: pa for pa in indexdb.load_articles(db, top)}
+            c = Corpus(c.folder, c.documents, tuple(with_sents.get(pa.article.id, pa) for pa in c.articles), c.issues)
+            n_sentences = db.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+        else:
+            n_sentences = None
     finally:
         db.close()
-    return TraceResult(c, oriented, dict(tm.stages))
+    return TraceResult(c, oriented, dict(tm.stages), n_sentences)
 
 
 def where_in_index(db: Any, query: str, *, min_score: float = 0.6) -> list[Any]:
