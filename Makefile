@@ -18,6 +18,7 @@ trace: setup
 
 test: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy -p quotetrace
 	$(BIN)/python -m pytest -q
 
 bench: setup

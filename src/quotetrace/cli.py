@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -45,7 +45,7 @@ def _errors_to_exit() -> Iterator[None]:
         raise typer.Exit(e.exit_code) from None
 
 
-def _progress():  # type: ignore[no-untyped-def]
+def _progress() -> Any:
     return render.progress_bar(err)
 
 

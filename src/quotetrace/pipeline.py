@@ -298,7 +298,7 @@ def evaluate_files(
     corpus: str | Path = "data/raw",
     seeds: str | Path | None = None,
     config: Config | None = None,
-):  # type: ignore[no-untyped-def]
+) -> Any:
     """Score an alignments file (or a fresh trace of the corpus) against a gold annotation."""
     from . import evaluate, store
 
@@ -436,7 +436,7 @@ def citation_graph(
     output: str | Path | None = None,
     index: str | Path | None = None,
     rebuild: bool = False,
-):  # type: ignore[no-untyped-def]
+) -> Any:
     """Build the citation graph at `level`; write it to `output` in `fmt` when given."""
     from . import graph as graph_mod
     from . import store
@@ -449,7 +449,7 @@ def citation_graph(
     result = trace_indexed(corpus, index=index, rebuild=rebuild)
     docs = documents_by_id(result.corpus.documents)
     arts = {pa.article.id: pa.article for pa in result.corpus.articles}
-    g = graph_mod.build_graph(result.alignments, arts, docs, level=level)  # type: ignore[arg-type]
+    g = graph_mod.build_graph(result.alignments, arts, docs, level=level)  # type: ignore[arg-type,unused-ignore]
     if output is not None:
         store.atomic_write(output, graph_mod.graph_bytes(g, format=fmt))
     return g
@@ -578,7 +578,7 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
     matches: list[align_mod.Match] = []
     for c in cands:
         matches.extend(
-            align_mod.verify(  # type: ignore[arg-type]
+            align_mod.verify(
                 c,
                 units,  # type: ignore[arg-type]
                 near_cutoff=cfg.align.near_verbatim_cutoff,

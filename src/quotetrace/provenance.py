@@ -254,7 +254,7 @@ def _pair_shares(
                 spans[(mine.article_id, mine.doc_id, other.article_id)].append(mine.span)
     out: dict[tuple[str, str], float] = {}
     totals: dict[str, int] = {}
-    for (art, doc, other), sps in spans.items():
+    for (art, doc, other_art), sps in spans.items():
         asp = text.article_span(art, doc)
         if asp is None:
             continue
@@ -263,7 +263,7 @@ def _pair_shares(
         if totals[art] == 0:
             continue
         clipped = [Span(max(s.start, asp.start), min(s.end, asp.end)) for s in sps if s.overlaps(asp)]
-        out[(art, other)] = text.nonspace(doc, clipped) / totals[art]
+        out[(art, other_art)] = text.nonspace(doc, clipped) / totals[art]
     return out
 
 
@@ -481,8 +481,8 @@ def orient(
     for a, (swap, direction, rule) in zip(items, decided, strict=True):
         # a dated quotation is a passage-level fact: it does not vote on its articles' order
         if a.source.article_id != a.target.article_id and rule != "quotation date":
-            src, tgt = (a.target, a.source) if swap else (a.source, a.target)
-            proposals.append((src.article_id, tgt.article_id, direction, rule))
+            first, second = (a.target, a.source) if swap else (a.source, a.target)
+            proposals.append((first.article_id, second.article_id, direction, rule))
     order = _pair_order(proposals)
     out: list[Alignment] = []
     for a, (swap, direction, rule) in zip(items, decided, strict=True):

@@ -96,7 +96,7 @@ def _share(n: int, total: int) -> float:
 
 
 def _span_dict(s: ReusedSpan) -> dict[str, Any]:
-    return {f: getattr(s, f) for f in ReusedSpan.__slots__}  # type: ignore[attr-defined]
+    return {f: getattr(s, f) for f in ReusedSpan.__slots__}
 
 
 def _covered_mask(pa: ParsedArticle, spans: Iterable[tuple[int, int]]) -> list[bool]:
@@ -128,7 +128,7 @@ def article_report(
         src = (a.origin.doc_id if a.origin else a.source.doc_id)
         by_source[src].append((a.target.span.start, a.target.span.end))
         by_kind[str(a.kind)].append((a.target.span.start, a.target.span.end))
-    spans = ()
+    spans: tuple[ReusedSpan, ...] = ()
     if with_spans:
         spans = tuple(
             ReusedSpan(

@@ -71,14 +71,14 @@ def monotone_path(sim: np.ndarray, *, threshold: float) -> list[tuple[int, int]]
     path = []
     i, j = n, m
     while i > 0 and j > 0:
-        k = move[i, j]
-        if k == 0:
+        step = int(move[i, j])
+        if step == 0:
             i -= 1
-        elif k == 1:
+        elif step == 1:
             j -= 1
         else:
             path.append((i - 1, j - 1))
-            if k == 2:
+            if step == 2:
                 i, j = i - 1, j - 1
             else:
                 i -= 1
