@@ -106,3 +106,21 @@ def test_candidate_dataclass_is_ordered_pair():
     units = make_units(pas)
     cands = lexical_candidates(units)
     assert cands and all(isinstance(c, Candidate) and c.a < c.b for c in cands)
+
+
+def test_naming_the_same_event_is_not_reuse():
+    # two reports naming one meeting share its name and the speech formula, nothing more
+    a = "习近平总书记在上海出席加强基础研究座谈会并发表重要讲话。"
+    b = "学习贯彻习近平总书记在加强基础研究座谈会上的重要讲话。"
+    als, _, _ = _align(a, b)
+    assert als == []
+    c = "认真学习国务院关于全面加强基础科学研究的若干意见。"
+    d = "各地落实国务院关于全面加强基础科学研究的若干意见》。"
+    assert _align(c, d)[0] == []
+
+
+def test_a_sentence_around_an_event_name_is_still_reuse():
+    a = "在加强基础研究座谈会上，要以更大力度、更实举措加强基础研究，提升我国原始创新能力。"
+    b = "会议指出，要以更大力度、更实举措加强基础研究，提升我国原始创新能力。"
+    als, raws, _ = _align(a, b)
+    assert len(als) == 1 and "提升我国原始创新能力" in als[0].target.span.of(raws["d1"])

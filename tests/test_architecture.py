@@ -10,7 +10,17 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "quotetrace"
 SHELL = {"cli.py", "render.py", "__main__.py"}
-IO_ALLOWED = {"ingest.py", "store.py", "indexdb.py", "graph.py", "cli.py", "render.py", "semantic.py", "index.py", "tokens.py"}
+IO_ALLOWED = {
+    "ingest.py",
+    "store.py",
+    "indexdb.py",
+    "graph.py",
+    "cli.py",
+    "render.py",
+    "semantic.py",
+    "index.py",
+    "tokens.py",
+}
 
 
 def _imports(tree: ast.AST) -> set[str]:

@@ -65,16 +65,22 @@ def test_trace_writes_all_outputs(tmp_path: Path, raw_dir: Path) -> None:
     ("query", "expected_docs"),
     [
         # the 2023 speech, verbatim: the speech and both reprints
-        ("基础研究处于从研究到应用、再到生产的科研链条起始端，地基打得牢，科技事业大厦才能建得高。",
-         {"speech-2023", "bit-bulletin", "compilation-2024"}),
+        (
+            "基础研究处于从研究到应用、再到生产的科研链条起始端，地基打得牢，科技事业大厦才能建得高。",
+            {"speech-2023", "bit-bulletin", "compilation-2024"},
+        ),
         # the same sentence with a typo and a dropped clause
-        ("基础研究处于科研链条起始端，地基打的牢，科技事业大厦才能建得高",
-         {"speech-2023", "bit-bulletin", "compilation-2024"}),
+        (
+            "基础研究处于科研链条起始端，地基打的牢，科技事业大厦才能建得高",
+            {"speech-2023", "bit-bulletin", "compilation-2024"},
+        ),
         # the 2026 symposium remarks
         ("基础研究是整个科学体系的源头，是所有技术问题的总机关", {"bit-bulletin"}),
     ],
 )
-def test_where_finds_the_sentence_in_the_expected_documents(query: str, expected_docs: set[str], raw_dir: Path) -> None:
+def test_where_finds_the_sentence_in_the_expected_documents(
+    query: str, expected_docs: set[str], raw_dir: Path
+) -> None:
     data = _json(runner.invoke(app, ["where", query, "--corpus", str(raw_dir), "--json"]))
     hits = data["hits"]
     assert expected_docs <= {h["doc"] for h in hits}
@@ -87,7 +93,9 @@ def test_where_finds_the_sentence_in_the_expected_documents(query: str, expected
 def test_where_says_plainly_when_nothing_matches(raw_dir: Path) -> None:
     res = runner.invoke(app, ["where", "今天天气很好我们一起去公园散步吧", "--corpus", str(raw_dir)])
     assert res.exit_code == 0 and "not found" in res.stdout
-    data = _json(runner.invoke(app, ["where", "今天天气很好我们一起去公园散步吧", "--corpus", str(raw_dir), "--json"]))
+    data = _json(
+        runner.invoke(app, ["where", "今天天气很好我们一起去公园散步吧", "--corpus", str(raw_dir), "--json"])
+    )
     assert data["hits"] == []
 
 
@@ -130,7 +138,9 @@ def test_graph_writes_graphml(tmp_path: Path, raw_dir: Path) -> None:
 def test_real_subprocess_error_exit_code(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "quotetrace", "ingest", str(tmp_path / "missing")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "missing" in proc.stderr
@@ -147,7 +157,9 @@ def test_corrupt_index_is_reported_and_rebuilt_on_request(tmp_corpus: Path) -> N
     res = runner.invoke(app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus)])
     assert res.exit_code == 2
     assert "corrupt index" in res.stderr and "--rebuild" in res.stderr
-    res = runner.invoke(app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus), "--rebuild", "--json"])
+    res = runner.invoke(
+        app, ["where", "基础研究是整个科学体系的源头", "--corpus", str(tmp_corpus), "--rebuild", "--json"]
+    )
     assert res.exit_code == 0 and json.loads(res.stdout)["hits"]
 
 
@@ -190,8 +202,16 @@ def test_align_writes_jsonl_that_reads_back(tmp_path: Path, raw_dir: Path) -> No
     res = runner.invoke(app, ["align", str(raw_dir), "-o", str(out)])
     assert res.exit_code == 0, res.output
     records = store.read_alignments(out)
-    assert records and {r["kind"] for r in records} <= {"verbatim", "near_verbatim", "paraphrase", "translation"}
-    assert all(r["source"]["file"] != r["target"]["file"] or r["source"]["article"] != r["target"]["article"] for r in records)
+    assert records and {r["kind"] for r in records} <= {
+        "verbatim",
+        "near_verbatim",
+        "paraphrase",
+        "translation",
+    }
+    assert all(
+        r["source"]["file"] != r["target"]["file"] or r["source"]["article"] != r["target"]["article"]
+        for r in records
+    )
 
 
 def test_eval_json_against_the_dev_gold(tmp_path: Path, raw_dir: Path) -> None:
@@ -201,7 +221,11 @@ def test_eval_json_against_the_dev_gold(tmp_path: Path, raw_dir: Path) -> None:
         pytest.skip("../shared/gold-dev not present")
     out = tmp_path / "a.jsonl"
     assert runner.invoke(app, ["align", str(raw_dir), "-o", str(out)]).exit_code == 0
-    data = _json(runner.invoke(app, ["eval", "--gold", str(GOLD_DEV / "gold.jsonl"), "--alignments", str(out), "--json"]))
+    data = _json(
+        runner.invoke(
+            app, ["eval", "--gold", str(GOLD_DEV / "gold.jsonl"), "--alignments", str(out), "--json"]
+        )
+    )
     assert 0.0 <= data["overall"]["precision"] <= 1.0 and data["overall"]["recall"] > 0.5
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quotetrace.cues import is_attributed, is_quoted, paragraph_bounds
+from quotetrace.cues import is_attributed, is_quoted, mention_ranges, paragraph_bounds
 from quotetrace.model import Span
 
 
@@ -229,3 +229,38 @@ def test_cues_never_crash_and_are_bools(raw: str, start: int, length: int) -> No
     assert isinstance(is_attributed(raw, sp), bool)
     p0, p1 = paragraph_bounds(raw, start)
     assert 0 <= p0 <= start <= max(p1, start) and p1 <= len(raw)
+
+
+# --------------------------------------------------------------------------- mentions
+
+MENTIONS = [
+    # (compact key, names expected to be found)
+    ("习近平总书记在上海出席加强基础研究座谈会并发表重要讲话", {"加强基础研究座谈会", "发表重要讲话"}),
+    ("2023年主持二十届中央政治局第三次集体学习", {"二十届中央政治局第三次集体学习"}),
+    (
+        "国务院关于全面加强基础科学研究的若干意见明确了三步走目标",
+        {"国务院关于全面加强基础科学研究的若干意见"},
+    ),
+    ("深入学习贯彻全国科技大会精神", {"全国科技大会"}),
+]
+
+
+@pytest.mark.parametrize(("key", "names"), MENTIONS)
+def test_mentions_of_events_speeches_and_documents_are_found(key: str, names: set[str]) -> None:
+    found = {key[s:e] for s, e in mention_ranges(key)}
+    assert names <= found
+
+
+def test_content_sentences_contain_no_mentions() -> None:
+    for key in (
+        "基础研究是整个科学体系的源头是所有技术问题的总机关",
+        "强化国家战略科技力量",
+        "要加强统筹谋划和顶层设计",
+    ):
+        assert mention_ranges(key) == []
+
+
+@given(st.text(alphabet="在的座谈会集体学习大会关于意见讲话加强基础研究中央", max_size=60))
+def test_mention_ranges_lie_inside_the_key(key: str) -> None:
+    for s, e in mention_ranges(key):
+        assert 0 <= s < e <= len(key)

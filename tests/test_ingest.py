@@ -362,7 +362,9 @@ def test_date_from_file_name(name: str, date: str | None) -> None:
 
 
 def test_undated_text_takes_its_file_names_date(tmp_path: Path) -> None:
-    (tmp_path / "2008-03-05_report.txt").write_text("各位代表：\n\n现在，我代表国务院，向大会报告工作。\n", encoding="utf-8")
+    (tmp_path / "2008-03-05_report.txt").write_text(
+        "各位代表：\n\n现在，我代表国务院，向大会报告工作。\n", encoding="utf-8"
+    )
     (tmp_path / "notes.txt").write_text("没有日期的文字。\n", encoding="utf-8")
     docs, _ = load_documents(tmp_path)
     assert {d.file: d.meta.date for d in docs} == {"2008-03-05_report.txt": "2008-03-05", "notes.txt": None}

@@ -10,8 +10,15 @@ from quotetrace.config import Config
 
 def _key(result):  # type: ignore[no-untyped-def]
     return sorted(
-        (a.source.doc_id, a.source.span.start, a.source.span.end, a.target.doc_id, a.target.span.start,
-         a.target.span.end, str(a.kind))
+        (
+            a.source.doc_id,
+            a.source.span.start,
+            a.source.span.end,
+            a.target.doc_id,
+            a.target.span.start,
+            a.target.span.end,
+            str(a.kind),
+        )
         for a in result.alignments
     )
 

@@ -14,7 +14,9 @@ from quotetrace.pipeline import trace
 
 from .conftest import GOLD_DEV, SHARED
 
-pytestmark = pytest.mark.skipif(not (GOLD_DEV / "gold.jsonl").exists(), reason="../shared/gold-dev not present")
+pytestmark = pytest.mark.skipif(
+    not (GOLD_DEV / "gold.jsonl").exists(), reason="../shared/gold-dev not present"
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,20 @@ from quotetrace.where import Hit, order_hits, query_key
 
 def _hit(doc: str, date: str | None, *, article: str | None = None, coverage: float = 1.0) -> Hit:
     return Hit(
-        doc_id=doc, file=f"{doc}.txt", article_id=article or doc, title=None, source=None, date=date,
-        span=Span(0, 4), line=1, text="文本", score=1.0, coverage=coverage, kind=Kind.VERBATIM,
-        quoted=False, attributed=False,
+        doc_id=doc,
+        file=f"{doc}.txt",
+        article_id=article or doc,
+        title=None,
+        source=None,
+        date=date,
+        span=Span(0, 4),
+        line=1,
+        text="文本",
+        score=1.0,
+        coverage=coverage,
+        kind=Kind.VERBATIM,
+        quoted=False,
+        attributed=False,
     )
 
 
@@ -29,16 +40,20 @@ def test_empty_queries_are_refused(text: str) -> None:
 
 
 def test_origin_is_the_earliest_and_a_date_prefix_does_not_precede_its_full_dates() -> None:
-    hits = order_hits([
-        _hit("bulletin", "2023", article="bulletin#2"),
-        _hit("later", "2026-05-02"),
-        _hit("speech", "2023-02-21"),
-        _hit("undated", None),
-    ])
+    hits = order_hits(
+        [
+            _hit("bulletin", "2023", article="bulletin#2"),
+            _hit("later", "2026-05-02"),
+            _hit("speech", "2023-02-21"),
+            _hit("undated", None),
+        ]
+    )
     assert [h.doc_id for h in hits] == ["speech", "bulletin", "later", "undated"]
     assert [h.origin for h in hits] == [True, False, False, False]
 
 
 def test_on_the_same_date_a_standalone_text_precedes_a_bundle_article() -> None:
-    hits = order_hits([_hit("compilation", "2023-02-21", article="compilation#6"), _hit("speech", "2023-02-21")])
+    hits = order_hits(
+        [_hit("compilation", "2023-02-21", article="compilation#6"), _hit("speech", "2023-02-21")]
+    )
     assert hits[0].doc_id == "speech" and hits[0].origin

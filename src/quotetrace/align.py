@@ -19,6 +19,7 @@ from typing import Any
 
 from rapidfuzz.distance import Indel
 
+from .cues import mention_ranges
 from .index import Candidate, ShingleIndex, Unit, stock_grams
 from .model import Alignment, Kind, Role, Side, Span
 
@@ -154,16 +155,45 @@ def classify(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind | None, 
     return None, s
 
 
-def _informative_len(key: str, stock: frozenset[str], k: int = 6) -> int:
-    """Characters of key covered by at least one k-gram that is not a stock phrase."""
+@lru_cache(maxsize=65536)
+def _mentions(key: str) -> tuple[bool, ...]:
+    """Per character of a unit key: is it part of the name of an event, speech or document?"""
+    mask = [False] * len(key)
+    for s, e in mention_ranges(key):
+        mask[s:e] = [True] * (e - s)
+    return tuple(mask)
+
+
+def _is_evidence(key: str, p: int, mentions: tuple[bool, ...], stock: frozenset[str], k: int = 6) -> bool:
+    """Is key[p] evidence of reuse? Covered by a k-gram that is not a background stock phrase,
+    and not part of a name (`cues.mention_ranges`)."""
+    if mentions[p]:
+        return False
     if len(key) < k:
-        return len(key)
-    covered = [False] * len(key)
-    for i in range(len(key) - k + 1):
-        if key[i : i + k] not in stock:
-            for t in range(i, i + k):
-                covered[t] = True
-    return sum(covered)
+        return True
+    return any(key[i : i + k] not in stock for i in range(max(0, p - k + 1), min(p, len(key) - k) + 1))
+
+
+def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, enough: int = 1 << 30) -> int:
+    """Characters the two windows share (Indel matching blocks) that are evidence on both
+    sides (`_is_evidence`), counted up to `enough`: a match made only of set phrases and names
+    of events or documents is a mention, not reuse."""
+    stock = stock_grams()
+    ma, mb = _mentions(ka), _mentions(kb)
+    wa, wb = ka[a0:a1], kb[b0:b1]
+    blocks = (
+        [(0, 0, len(wa))]
+        if wa == wb
+        else [(m.a, m.b, m.size) for m in Indel.opcodes(wa, wb).as_matching_blocks()]
+    )
+    n = 0
+    for ba, bb, size in blocks:
+        for i in range(size):
+            if _is_evidence(ka, a0 + ba + i, ma, stock) and _is_evidence(kb, b0 + bb + i, mb, stock):
+                n += 1
+                if n >= enough:
+                    return n
+    return n
 
 
 def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
@@ -199,14 +229,11 @@ def verify(
 ) -> list[Match]:
     """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions."""
     ua, ub = units[c.a], units[c.b]
-    stock = stock_grams()
     out = []
     # two whole sentences that agree closely are one match, whatever their edits' positions
     # (unless one sentence is contained in the other: then the exact region is the answer)
     regions = local_regions(ua.key, ub.key)
-    contained = any(
-        r[1] - r[0] >= 0.95 * len(ua.key) or r[3] - r[2] >= 0.95 * len(ub.key) for r in regions
-    )
+    contained = any(r[1] - r[0] >= 0.95 * len(ua.key) or r[3] - r[2] >= 0.95 * len(ub.key) for r in regions)
     if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
         regions = [(0, len(ua.key), 0, len(ub.key))]
     for a0, a1, b0, b1 in regions:
@@ -230,7 +257,10 @@ def verify(
             and (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
         ):
             continue
-        if not quoted and _informative_len(ub.key[b0:b1], stock) < min_informative:
+        if (
+            not quoted
+            and shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=min_informative) < min_informative
+        ):
             continue
         # a short clause embedded in two unrelated sentences is a set phrase, not reuse:
         # short matches must be quoted or make up (nearly) a whole sentence on one side
@@ -286,9 +316,7 @@ def drop_set_phrases(
             contexts: list[str] = []
             for w in sorted(pool):
                 key = units[w].key
-                if core in key and all(
-                    Indel.normalized_similarity(key, c) < same_context for c in contexts
-                ):
+                if core in key and all(Indel.normalized_similarity(key, c) < same_context for c in contexts):
                     contexts.append(key)
                     if len(contexts) >= min_contexts:
                         break
@@ -298,14 +326,19 @@ def drop_set_phrases(
     return out
 
 
-def verify_reworded(c: Candidate, units: Sequence[Unit], *, cutoff: float = 0.55, min_chars: int = 10) -> Match | None:
+def verify_reworded(
+    c: Candidate, units: Sequence[Unit], *, cutoff: float = 0.55, min_chars: int = 10, min_evidence: int = 8
+) -> Match | None:
     """A paraphrase-channel candidate (shared content words) without the semantic channel:
     the two whole sentences must still agree in most of their characters (Indel ≥ cutoff)."""
     ua, ub = units[c.a], units[c.b]
     if min(len(ua.key), len(ub.key)) < min_chars:
         return None
     s = Indel.normalized_similarity(ua.key, ub.key)
-    if s < cutoff:
+    if (
+        s < cutoff
+        or shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=min_evidence) < min_evidence
+    ):
         return None
     kind = Kind.NEAR_VERBATIM if s >= 0.8 else Kind.PARAPHRASE
     return Match(c.a, c.b, 0, len(ua.key), 0, len(ub.key), s, kind)
@@ -422,8 +455,16 @@ def merge_passages(
             ua, ub = units[p.matches[0].a], units[p.matches[0].b]
             out.append(
                 Alignment(
-                    source=Side(ua.doc_id, ua.article_id, Span(min(s.start for s in p.a_spans), max(s.end for s in p.a_spans))),
-                    target=Side(ub.doc_id, ub.article_id, Span(min(s.start for s in p.b_spans), max(s.end for s in p.b_spans))),
+                    source=Side(
+                        ua.doc_id,
+                        ua.article_id,
+                        Span(min(s.start for s in p.a_spans), max(s.end for s in p.a_spans)),
+                    ),
+                    target=Side(
+                        ub.doc_id,
+                        ub.article_id,
+                        Span(min(s.start for s in p.b_spans), max(s.end for s in p.b_spans)),
+                    ),
                     kind=kind,
                     score=round(score, 4),
                 )

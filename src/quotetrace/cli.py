@@ -33,7 +33,9 @@ DEFAULT_CORPUS = Path("data/raw")
 
 CorpusArg = Annotated[Path, typer.Argument(help="Corpus folder (or one file).", show_default=True)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (docs/formats.md).")]
-SkipBadOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip files that cannot be read instead of stopping.")]
+SkipBadOpt = Annotated[
+    bool, typer.Option("--skip-bad", help="Skip files that cannot be read instead of stopping.")
+]
 
 
 @contextmanager
@@ -95,9 +97,12 @@ def align(
 def eval_(
     gold: Annotated[Path, typer.Option("--gold", help="gold.jsonl (negatives.jsonl beside it is used too).")],
     alignments: Annotated[
-        Path | None, typer.Option("--alignments", help="alignments.jsonl to score; default: align the corpus now.")
+        Path | None,
+        typer.Option("--alignments", help="alignments.jsonl to score; default: align the corpus now."),
     ] = None,
-    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus the alignments refer to.")] = DEFAULT_CORPUS,
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="Corpus the alignments refer to.")
+    ] = DEFAULT_CORPUS,
     seeds: Annotated[
         Path | None, typer.Option("--seeds", help="Folder of the files the gold names (matched by sha256).")
     ] = None,
@@ -120,8 +125,12 @@ def eval_(
 IndexOpt = Annotated[
     Path | None, typer.Option("--index", help="SQLite index file (default: CORPUS/.quotetrace/index.sqlite).")
 ]
-RebuildOpt = Annotated[bool, typer.Option("--rebuild", help="Delete and rebuild the index (e.g. when it is corrupt).")]
-OutDirOpt = Annotated[Path, typer.Option("--out", help="Folder for alignments.jsonl, citations.graphml, report.json.")]
+RebuildOpt = Annotated[
+    bool, typer.Option("--rebuild", help="Delete and rebuild the index (e.g. when it is corrupt).")
+]
+OutDirOpt = Annotated[
+    Path, typer.Option("--out", help="Folder for alignments.jsonl, citations.graphml, report.json.")
+]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder.")]
 
 
@@ -141,15 +150,21 @@ def trace(
     from . import pipeline, semantic
 
     if not semantic.available():
-        err.print("quotetrace: semantic channel off (install quotetrace[semantic] for translations and paraphrase)")
+        err.print(
+            "quotetrace: semantic channel off (install quotetrace[semantic] for translations and paraphrase)"
+        )
     with _errors_to_exit(), _progress() as progress:
-        result = pipeline.trace_indexed(corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress)
+        result = pipeline.trace_indexed(
+            corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress
+        )
         files = pipeline.write_outputs(result, out_dir)
     for line in result.corpus.issues:
         err.print(f"quotetrace: warning: {line}")
     summary = pipeline.summary(result)
     if json_out:
-        out.print_json(json.dumps({"files": {k: str(v) for k, v in files.items()}, **summary}, ensure_ascii=False))
+        out.print_json(
+            json.dumps({"files": {k: str(v) for k, v in files.items()}, **summary}, ensure_ascii=False)
+        )
         return
     for table in render.summary_tables(summary):
         out.print(table)
@@ -158,11 +173,15 @@ def trace(
 
 @app.command()
 def where(
-    text: Annotated[str | None, typer.Argument(help="The sentence to look for; '-' or omitted reads stdin.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="The sentence to look for; '-' or omitted reads stdin.")
+    ] = None,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
     json_out: JsonOpt = False,
-    min_score: Annotated[float, typer.Option("--min-score", help="Lowest similarity to report (0..1).")] = 0.6,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Lowest similarity to report (0..1).")
+    ] = 0.6,
     index: IndexOpt = None,
     rebuild: RebuildOpt = False,
 ) -> None:
@@ -187,7 +206,9 @@ def where(
             raise EmptyQuery(None, "empty query: give a sentence to look for")
         hits = pipeline.where_indexed(query, corpus, index=index, rebuild=rebuild, min_score=min_score)
         if json_out:
-            out.print_json(json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+            out.print_json(
+                json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)
+            )
             return
         if not hits:
             out.print(f"not found: the sentence occurs nowhere in {corpus}")
@@ -200,7 +221,9 @@ def report(
     docs: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     fmt: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
+    ] = None,
     index: IndexOpt = None,
     rebuild: RebuildOpt = False,
 ) -> None:

@@ -12,7 +12,7 @@ import re
 
 from .model import Span
 
-__all__ = ["is_attributed", "is_quoted", "paragraph_bounds"]
+__all__ = ["is_attributed", "is_quoted", "mention_ranges", "paragraph_bounds"]
 
 _OPEN_TO_CLOSE = {"“": "”", "「": "」", "『": "』", "‘": "’", "﹁": "﹂", "﹃": "﹄"}
 _CLOSERS = frozenset(_OPEN_TO_CLOSE.values())
@@ -216,3 +216,71 @@ def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
     rest = raw[span.end : pe]
     k = rest.find("——")
     return k != -1 and not rest[:k].strip(" \u3000”」』。") and bool(_TRAILER_LINE.match(rest[k:]))
+
+
+# --------------------------------------------------------------------------- mentions
+# Naming an event or a document is not reusing its text: 在加强基础研究座谈会上的重要讲话,
+# 二十届中央政治局第三次集体学习, 国务院关于全面加强基础科学研究的若干意见 recur wherever the
+# event or document is mentioned. These detectors work on compact keys (letters and digits
+# only), so they serve the aligner without the raw text.
+
+_EVENT_NOUN = re.compile(
+    r"(?:座谈会|集体学习|全体会议|全会|代表大会|大会|会议|研讨会|论坛|峰会|开幕式|闭幕式|"
+    r"工作会|推进会|表彰会|报告会|学习会|发布会|见面会|交流会)"
+)
+_SPEECH_NOUN = re.compile(r"(?:发表了?)?(?:重要)?(?:讲话|指示|批示|论述|贺信|回信|致辞|署名文章)(?:精神)?")
+_DOCUMENT = re.compile(
+    r"关于.{1,30}?的(?:若干|指导|实施)?(?:意见|决定|决议|通知|规定|办法|方案|规划|纲要|条例|报告|建议|指南|计划)"
+)
+# words that end a name when scanning back from its head noun: the verb or preposition that
+# introduces an event (在…座谈会, 出席…大会) or issuer (…印发)
+_STOP_2 = frozenset(
+    {
+        "出席",
+        "主持",
+        "参加",
+        "召开",
+        "举行",
+        "进行",
+        "发表",
+        "视察",
+        "考察",
+        "印发",
+        "出台",
+        "强调",
+        "指出",
+        "贯彻",
+        "落实",
+        "传达",
+        "学习",
+        "领会",
+        "宣讲",
+        "精神",
+    }
+)
+_STOP_1 = frozenset("在于的并和与及向对从是为将把")
+_NAME_MAX = 16
+
+
+def _name_start(key: str, head: int) -> int:
+    """Where the name ending in the noun at `head` starts: scan back to a stop word."""
+    i = head
+    while i > 0 and head - i < _NAME_MAX:
+        if key[i - 2 : i] in _STOP_2 or key[i - 1] in _STOP_1:
+            break
+        i -= 1
+    return i
+
+
+def mention_ranges(key: str) -> list[tuple[int, int]]:
+    """[start, end) ranges of a compact key that name an event, a speech or a document
+    rather than say something (a name of up to 16 characters before an event noun such as
+    座谈会 / 集体学习 / 大会, 重要讲话 and the like, and 关于…的意见-style document titles)."""
+    out = []
+    for m in _EVENT_NOUN.finditer(key):
+        out.append((_name_start(key, m.start()), m.end()))
+    for m in _SPEECH_NOUN.finditer(key):
+        out.append((m.start(), m.end()))
+    for m in _DOCUMENT.finditer(key):
+        out.append((_name_start(key, m.start()), m.end()))
+    return sorted(out)

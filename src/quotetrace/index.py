@@ -88,9 +88,7 @@ def _compact_article(text: str) -> tuple[np.ndarray, str]:
     return pos, key
 
 
-def make_units(
-    articles: Sequence[ParsedArticle], languages: dict[str, str] | None = None
-) -> list[Unit]:
+def make_units(articles: Sequence[ParsedArticle], languages: dict[str, str] | None = None) -> list[Unit]:
     """Every sentence of every article becomes a unit, except the article's own title and
     source line (a heading inside an article — e.g. a quotation heading in a compilation —
     and a ※ note can be reuse; the title and 来源 line of the article are not)."""
@@ -120,7 +118,16 @@ def make_units(
                 continue
             ukey = key[k0:k1]
             units.append(
-                Unit(len(units), pa.article.doc_id, pa.article.id, ai, s, ukey, raw_of_key[k0:k1], _script(ukey, lang))
+                Unit(
+                    len(units),
+                    pa.article.doc_id,
+                    pa.article.id,
+                    ai,
+                    s,
+                    ukey,
+                    raw_of_key[k0:k1],
+                    _script(ukey, lang),
+                )
             )
     return units
 
@@ -180,7 +187,7 @@ def shingle_hashes(keys: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray,
         for j in range(k):
             h = h * _P + cps[j : j + m]
     owner = np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(starts))
-    valid = owner[: m] == owner[k - 1 : k - 1 + m]
+    valid = owner[:m] == owner[k - 1 : k - 1 + m]
     idx = np.nonzero(valid)[0]
     unit = owner[idx]
     pos = idx - starts[unit]
@@ -320,7 +327,9 @@ def lexical_candidates(
     ]
 
 
-_FUNCTION_CHARS = frozenset("的了和与及并而或也又都就才还在于对把被将从向以为由因所之其这那是有不要会能可等个些各每我你他她它们着过地得")
+_FUNCTION_CHARS = frozenset(
+    "的了和与及并而或也又都就才还在于对把被将从向以为由因所之其这那是有不要会能可等个些各每我你他她它们着过地得"
+)
 
 
 def paraphrase_candidates(

@@ -541,7 +541,9 @@ def sync(
         if _meta_get(db, "parser") == parser_fp:
             old = [
                 _Old(*r)
-                for r in c.execute("SELECT row, id, file, sha256, size, mtime_ns, manifest, meta FROM documents")
+                for r in c.execute(
+                    "SELECT row, id, file, sha256, size, mtime_ns, manifest, meta FROM documents"
+                )
             ]
             plan = _plan(db, root, files, manifest, old, reparse_all=False, skip_bad=skip_bad)
             if (
@@ -1214,10 +1216,7 @@ def units_containing(db: IndexDB, key: str, *, limit: int = 5000) -> list[tuple[
         return []
     with _guard(db), _txn(db, write=False) as c:
         uids = [
-            u
-            for (u,) in c.execute(
-                "SELECT uid FROM units WHERE instr(key, ?) > 0 LIMIT ?", (ckey, limit)
-            )
+            u for (u,) in c.execute("SELECT uid FROM units WHERE instr(key, ?) > 0 LIMIT ?", (ckey, limit))
         ]
         if not uids:
             return []

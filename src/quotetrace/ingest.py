@@ -313,7 +313,9 @@ def _text_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-_NAME_DATE = re.compile(r"(?<!\d)((?:1[89]|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)")
+_NAME_DATE = re.compile(
+    r"(?<!\d)((?:1[89]|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)"
+)
 
 
 def date_from_name(name: str) -> str | None:

@@ -7,6 +7,7 @@ CLI can draw progress bars without the library importing rich.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -258,7 +259,9 @@ class TraceResult:
         return self.corpus.documents
 
 
-def orient_alignments(alignments: Sequence[Alignment], corpus: Corpus, *, min_chars: int = 10) -> list[Alignment]:
+def orient_alignments(
+    alignments: Sequence[Alignment], corpus: Corpus, *, min_chars: int = 10
+) -> list[Alignment]:
     """Direction by date then evidence, origins and chains (provenance stage)."""
     from . import provenance
 
@@ -266,7 +269,9 @@ def orient_alignments(alignments: Sequence[Alignment], corpus: Corpus, *, min_ch
     docs = documents_by_id(corpus.documents)
     oriented = provenance.orient_all(alignments, arts, docs)
     # once the reuser is known: a passage under 10 characters counts only as a quotation
-    return [a for a in oriented if a.quoted or _alnum(a.target.span.of(docs[a.target.doc_id].raw)) >= min_chars]
+    return [
+        a for a in oriented if a.quoted or _alnum(a.target.span.of(docs[a.target.doc_id].raw)) >= min_chars
+    ]
 
 
 def _alnum(text: str) -> int:
@@ -282,8 +287,10 @@ def trace(
 ) -> TraceResult:
     """ingest → split → normalise → segment → index → align → orient: the whole trace."""
     tm = Timings()
-    corpus = folder if isinstance(folder, Corpus) else load_corpus(
-        folder, skip_bad=skip_bad, progress=progress, timings=tm
+    corpus = (
+        folder
+        if isinstance(folder, Corpus)
+        else load_corpus(folder, skip_bad=skip_bad, progress=progress, timings=tm)
     )
     raw_alignments = align_corpus(corpus, config=config, progress=progress, timings=tm)
     with tm("orient"):
@@ -371,12 +378,15 @@ def summary(result: TraceResult, *, top: int = 5) -> dict[str, Any]:
         "documents": len(c.documents),
         "articles": len(c.articles),
         "sentences": (
-            result.n_sentences if result.n_sentences is not None else sum(len(pa.sentences) for pa in c.articles)
+            result.n_sentences
+            if result.n_sentences is not None
+            else sum(len(pa.sentences) for pa in c.articles)
         ),
         "passages": len(result.alignments),
         "passages_by_kind": dict(sorted(kinds.items())),
         "top_sources": [
-            {"doc": d, "passages": n, "target_articles": len(tgt_by_src[d])} for d, n in src_docs.most_common(top)
+            {"doc": d, "passages": n, "target_articles": len(tgt_by_src[d])}
+            for d, n in src_docs.most_common(top)
         ],
         "most_reused_sentences": dict(most),
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
@@ -525,7 +535,12 @@ def _align_fingerprint(cfg: Config, semantic_on: bool) -> str:
     from . import indexdb
 
     text = f"{cfg!r}|semantic={semantic_on}|{indexdb._parser_fingerprint()}"
-    return hashlib.sha1(text.encode()).hexdigest()
+    h = hashlib.sha1(text.encode())
+    # the aligning code itself: an upgraded aligner must not serve alignments the old one made
+    for name in ("align", "cues", "semantic", "semantic_align"):
+        mod = importlib.import_module(f"{__package__}.{name}")
+        h.update(Path(mod.__file__ or "").read_bytes())
+    return h.hexdigest()
 
 
 class _DBShingles:
@@ -624,7 +639,9 @@ def trace_indexed(
     cfg = config or Config()
     tm = Timings()
     with tm("sync"):
-        db, res = open_corpus_index(corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress)
+        db, res = open_corpus_index(
+            corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress
+        )
     try:
         sem = semantic_enabled(cfg)
         fp = _align_fingerprint(cfg, sem)
@@ -634,7 +651,9 @@ def trace_indexed(
         # not just this sync's changes: an earlier sync (a `where` query's) may have re-indexed
         # documents without aligning them
         touched = sorted(set(indexdb.unaligned(db)) | set(res.touched))
-        new_language = any(d.meta.language != "zh" for d in documents if d.id in touched) or len(langs) > 1 and sem
+        new_language = (
+            any(d.meta.language != "zh" for d in documents if d.id in touched) or len(langs) > 1 and sem
+        )
         full_align = not current or (touched and (len(touched) > max(1, len(documents) // 5) or new_language))
         with tm("load"):
             # sentences are needed only to align from scratch (the index holds the units)
@@ -669,7 +688,9 @@ def trace_indexed(
 
             top = [d for d, _ in Counter((a.origin or a.source).doc_id for a in oriented).most_common(5)]
             with_sents = {pa.article.id: pa for pa in indexdb.load_articles(db, top)}
-            c = Corpus(c.folder, c.documents, tuple(with_sents.get(pa.article.id, pa) for pa in c.articles), c.issues)
+            c = Corpus(
+                c.folder, c.documents, tuple(with_sents.get(pa.article.id, pa) for pa in c.articles), c.issues
+            )
             n_sentences = db.conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
         else:
             n_sentences = None
@@ -717,7 +738,12 @@ def where_in_index(db: Any, query: str, *, min_score: float = 0.6) -> list[Any]:
 
 
 def where_indexed(
-    query: str, corpus: str | Path, *, index: str | Path | None = None, rebuild: bool = False, min_score: float = 0.6
+    query: str,
+    corpus: str | Path,
+    *,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+    min_score: float = 0.6,
 ) -> list[Any]:
     """`where` on the corpus's persistent index, brought up to date first."""
     db, _res = open_corpus_index(corpus, index=index, rebuild=rebuild)

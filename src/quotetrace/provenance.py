@@ -318,16 +318,22 @@ def _decide(
     s_q, t_q = text.quotation_date(sx), text.quotation_date(tx)
     by_quotation = False
     # an undated text is at least as late as the latest event it mentions (党的二十大 …)
-    t_floor = t_date or best_date(tx.article_id, arts, docs, tx.doc_id) or _latest_event(
-        text.article_text(tx.article_id, tx.doc_id)
+    t_floor = (
+        t_date
+        or best_date(tx.article_id, arts, docs, tx.doc_id)
+        or _latest_event(text.article_text(tx.article_id, tx.doc_id))
     )
-    s_floor = s_date or best_date(sx.article_id, arts, docs, sx.doc_id) or _latest_event(
-        text.article_text(sx.article_id, sx.doc_id)
+    s_floor = (
+        s_date
+        or best_date(sx.article_id, arts, docs, sx.doc_id)
+        or _latest_event(text.article_text(sx.article_id, sx.doc_id))
     )
     if s_q is not None and compare_dates(s_q, t_floor) == -1 and _days_apart(s_q, t_floor) > publication_lag:
         s_date, by_quotation = s_q, True
         t_date = t_date or t_floor
-    elif t_q is not None and compare_dates(t_q, s_floor) == -1 and _days_apart(t_q, s_floor) > publication_lag:
+    elif (
+        t_q is not None and compare_dates(t_q, s_floor) == -1 and _days_apart(t_q, s_floor) > publication_lag
+    ):
         t_date, by_quotation = t_q, True
         s_date = s_date or s_floor
     c = compare_dates(s_date, t_date)

@@ -68,7 +68,13 @@ def corpus_table(c: Corpus) -> Table:
         )
         if len(d["articles"]) > 1:
             for a in d["articles"]:
-                t.add_row("  " + a["id"], "  " + (a["title"] or ""), a["source"] or "", a["date"] or "?", str(a["sentences"]))
+                t.add_row(
+                    "  " + a["id"],
+                    "  " + (a["title"] or ""),
+                    a["source"] or "",
+                    a["date"] or "?",
+                    str(a["sentences"]),
+                )
     return t
 
 
@@ -80,8 +86,12 @@ def progress_bar(console: Console) -> Any:
 class _Progress:
     def __init__(self, console: Console) -> None:
         self._p = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self._tasks: dict[str, Any] = {}
 
@@ -103,7 +113,14 @@ def eval_table(result: Any) -> Table:
     keep = [i for i, h in enumerate(header) if h != "detections"]  # in --json; keeps 80 columns
     header = tuple(header[i] for i in keep)
     rows = [tuple(r[i] for i in keep) for r in rows]
-    short = {"precision": "P", "recall": "R", "granularity": "gran", "plagdet": "pdet", "detected": "hit", "detections": "dets"}
+    short = {
+        "precision": "P",
+        "recall": "R",
+        "granularity": "gran",
+        "plagdet": "pdet",
+        "detected": "hit",
+        "detections": "dets",
+    }
     from rich import box
 
     t = Table(title="alignment quality (character level, PAN measures)", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -183,7 +200,9 @@ def where_table(query: str, hits: Sequence[Any]) -> Table:
 def report_tables(reports: Sequence[Any]) -> list[Table]:
     tables = []
     for r in reports:
-        t = Table(title=f"{r.doc_id}: {r.reused_share:.0%} reused ({r.reused_chars}/{r.characters} chars) — {r.file}")
+        t = Table(
+            title=f"{r.doc_id}: {r.reused_share:.0%} reused ({r.reused_chars}/{r.characters} chars) — {r.file}"
+        )
         for col in ("article", "title", "date", "chars", "reused", "share", "by source", "by kind"):
             t.add_column(col, overflow="fold")
         for a in r.articles:

@@ -125,16 +125,24 @@ def article_report(
     by_source: dict[str, list[tuple[int, int]]] = defaultdict(list)
     by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for a in mine:
-        src = (a.origin.doc_id if a.origin else a.source.doc_id)
+        src = a.origin.doc_id if a.origin else a.source.doc_id
         by_source[src].append((a.target.span.start, a.target.span.end))
         by_kind[str(a.kind)].append((a.target.span.start, a.target.span.end))
     spans: tuple[ReusedSpan, ...] = ()
     if with_spans:
         spans = tuple(
             ReusedSpan(
-                a.target.span.start, a.target.span.end, a.target.span.of(raw),
-                a.source.doc_id, a.source.article_id, a.source.span.start, a.source.span.end,
-                str(a.kind), a.score, a.quoted, a.attributed,
+                a.target.span.start,
+                a.target.span.end,
+                a.target.span.of(raw),
+                a.source.doc_id,
+                a.source.article_id,
+                a.source.span.start,
+                a.source.span.end,
+                str(a.kind),
+                a.score,
+                a.quoted,
+                a.attributed,
             )
             for a in sorted(mine, key=lambda a: (a.target.span.start, a.source.doc_id))
         )
@@ -177,10 +185,17 @@ def summarise(
                 by_kind[k] += v
         out.append(
             DocumentReport(
-                doc_id=d.id, file=d.file, title=d.meta.title, date=d.meta.date,
-                characters=chars, reused_chars=reused, original_chars=chars - reused,
+                doc_id=d.id,
+                file=d.file,
+                title=d.meta.title,
+                date=d.meta.date,
+                characters=chars,
+                reused_chars=reused,
+                original_chars=chars - reused,
                 reused_share=reused / chars if chars else 0.0,
-                by_source=dict(by_source), by_kind=dict(by_kind), articles=arts,
+                by_source=dict(by_source),
+                by_kind=dict(by_kind),
+                articles=arts,
             )
         )
     return out
@@ -191,8 +206,16 @@ def report_json(reports: Sequence[DocumentReport]) -> dict[str, Any]:
 
 
 CSV_FIELDS = (
-    "doc", "article", "title", "date", "characters", "reused_chars", "original_chars", "reused_share",
-    "top_source", "top_source_chars",
+    "doc",
+    "article",
+    "title",
+    "date",
+    "characters",
+    "reused_chars",
+    "original_chars",
+    "reused_share",
+    "top_source",
+    "top_source_chars",
 )
 
 
@@ -203,10 +226,16 @@ def csv_rows(reports: Sequence[DocumentReport]) -> list[dict[str, Any]]:
             top = max(a.by_source.items(), key=lambda kv: kv[1], default=("", 0))
             rows.append(
                 {
-                    "doc": a.doc_id, "article": a.article_id, "title": a.title or "", "date": a.date or "",
-                    "characters": a.characters, "reused_chars": a.reused_chars,
-                    "original_chars": a.original_chars, "reused_share": round(a.reused_share, 4),
-                    "top_source": top[0], "top_source_chars": top[1],
+                    "doc": a.doc_id,
+                    "article": a.article_id,
+                    "title": a.title or "",
+                    "date": a.date or "",
+                    "characters": a.characters,
+                    "reused_chars": a.reused_chars,
+                    "original_chars": a.original_chars,
+                    "reused_share": round(a.reused_share, 4),
+                    "top_source": top[0],
+                    "top_source_chars": top[1],
                 }
             )
     return rows

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import semantic
-from .align import Match
+from .align import Match, shared_evidence
 from .index import Candidate, Unit, stock_grams
 from .model import Alignment, Kind, Side, Span
 
@@ -200,9 +200,11 @@ def paraphrase_matches(
     vectors: Mapping[int, np.ndarray],
     *,
     min_chars: int = 10,
+    min_evidence: int = 8,
 ) -> list[Match]:
     """Candidate pairs with partial lexical evidence that the embeddings say state the same
-    proposition (semantic.is_paraphrase: cosine combined with informative lexical overlap)."""
+    proposition (semantic.is_paraphrase: cosine combined with informative lexical overlap),
+    sharing at least `min_evidence` characters that are not set phrases or names of events."""
     out = []
     for c in candidates:
         if c.a not in vectors or c.b not in vectors:
@@ -212,8 +214,20 @@ def paraphrase_matches(
             continue
         cos = float(np.dot(vectors[c.a], vectors[c.b]))
         lex = lexical_support(ua.key, ub.key)
-        if semantic.is_paraphrase(cos, lex):
+        if semantic.is_paraphrase(cos, lex) and (
+            shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=min_evidence)
+            >= min_evidence
+        ):
             out.append(
-                Match(c.a, c.b, 0, len(ua.key), 0, len(ub.key), semantic.paraphrase_score(cos, lex), Kind.PARAPHRASE)
+                Match(
+                    c.a,
+                    c.b,
+                    0,
+                    len(ua.key),
+                    0,
+                    len(ub.key),
+                    semantic.paraphrase_score(cos, lex),
+                    Kind.PARAPHRASE,
+                )
             )
     return out

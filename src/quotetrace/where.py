@@ -118,7 +118,11 @@ def where(
     """Every occurrence of `text` (or a close variant) in the corpus, origin first, then by date."""
     key = query_key(text)
     need = 1 if len(key) < 12 else 2
-    found = [(uid, shared) for uid, shared in list(candidates(key))[:limit_candidates] if shared >= need or len(key) < 6]
+    found = [
+        (uid, shared)
+        for uid, shared in list(candidates(key))[:limit_candidates]
+        if shared >= need or len(key) < 6
+    ]
     # units and documents may come lazily from the persistent index: fetch only what is needed
     unit_of = units([uid for uid, _ in found]) if callable(units) else units
     hits: list[Hit] = []
@@ -188,7 +192,14 @@ def order_hits(hits: Sequence[Hit]) -> list[Hit]:
         padded = (h.date or "") + "-99-99"[len(h.date or "") - 4 :] if h.date else ""
         # on the same date a text standing on its own precedes an article inside a bundle
         # (a reprint in a compilation carries the original's date)
-        return (h.date is None, padded, h.article_id != h.doc_id, -h.coverage * h.score, h.doc_id, h.span.start)
+        return (
+            h.date is None,
+            padded,
+            h.article_id != h.doc_id,
+            -h.coverage * h.score,
+            h.doc_id,
+            h.span.start,
+        )
 
     ordered = sorted(hits, key=key)
     if not ordered:
