@@ -47,6 +47,14 @@ PDF_SPEECH = (
 )
 
 
+def test_a_wrapped_body_line_that_recurs_is_not_a_running_header() -> None:
+    # hard-wrapped at 30 columns, the same printed line recurs in three paragraphs: it is as
+    # wide as the body, so it is text (found by hypothesis: it used to be dropped)
+    line = "一一一一一一一一一 0 一一一一"
+    raw = "\n\n".join(f"一一一一一一，一，一一一一一一\n\n{line}\n\n一。" for _ in range(3))
+    assert norm(raw).count("一一一一一一一一一0一一一一") == 3
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -236,7 +236,8 @@ def layout_profile(raw: str, language: str = "zh") -> LayoutProfile:
     counts = Counter(c for c, _ in found)
     wid = {c: 2 * len(c) - len(c.encode("ascii", "ignore")) for c in counts}  # _width
     all_w = sorted(wid.values())
-    short = min(40, all_w[(3 * len(all_w)) // 4] - 1) if all_w else 0  # below typical body lines
+    # well below typical body lines: a wrapped body line that happens to recur is not a header
+    short = min(40, (4 * all_w[(3 * len(all_w)) // 4]) // 5) if all_w else 0
     headers = frozenset(
         c
         for c, k in counts.items()
