@@ -48,8 +48,18 @@ def test_quoted_clause_inside_long_sentence_gets_its_exact_span():
     t = als[0].target.span.of(raws["d1"])
     assert t.startswith("地基打得牢") and "科技事业大厦才能建得高" in t
     assert "评论员" not in t and "久久为功" not in t
+    assert t == "地基打得牢，科技事业大厦才能建得高"  # the quotation marks are the reuser's
+
     s = als[0].source.span.of(raws["d0"])
     assert "地基打得牢" in s and "起始端" not in s
+
+
+def test_a_quoted_sentence_span_keeps_its_full_stop_but_not_the_marks():
+    tgt = "文章写道：“加强基础研究要突出前瞻性、战略性需求导向，优化资源配置和布局结构，为创新发展提供基础理论支撑和技术源头供给。”这一论述意义深远。"
+    als, raws, _ = _align(SRC, tgt)
+    assert len(als) == 1
+    t = als[0].target.span.of(raws["d1"])
+    assert t.startswith("加强基础研究") and t.endswith("技术源头供给。")
 
 
 def test_abridged_sentence_matches_the_right_part():

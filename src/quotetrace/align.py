@@ -346,20 +346,34 @@ def verify_reworded(
 
 # --------------------------------------------------------------------------- raw spans
 
-_CLOSERS = set("。！？；，、：”’」』）)》〉…!?;,.:\"'")
+# a clause's span takes the sentence-final mark or bracket that closes it, not a comma that
+# joins it to the reuser's own words
+_CLOSERS = frozenset("。！？）)》〉…!?.")
+_QUOTE_OPEN = frozenset('“‘「『﹁﹃"')
+_QUOTE_CLOSE = frozenset('”’」』﹂﹄"')
 
 
 def _raw_span(u: Unit, k0: int, k1: int, raw: str) -> Span:
     """Raw span of key[k0:k1], widened to the sentence edges when the match reaches them and
-    over the punctuation that closes the matched clause."""
+    over the punctuation that closes the matched clause. Quotation marks belong to the text
+    that quotes, not to the words reused: a span stops before a closing mark (“…总机关。”
+    gives …总机关。) and starts after an opening one."""
     s = u.sentence.span
-    start = s.start if k0 == 0 else int(u.raw_pos[k0])
-    if k1 >= len(u.key):
-        end = s.end
+    first = int(u.raw_pos[k0])
+    if k0 == 0:
+        head = raw[s.start : first]
+        opens = [i for i, ch in enumerate(head) if ch in _QUOTE_OPEN]
+        start = s.start + opens[-1] + 1 if opens else s.start
     else:
-        end = int(u.raw_pos[k1 - 1]) + 1
-        while end < s.end and raw[end] in _CLOSERS:
-            end += 1
+        start = first
+    end = int(u.raw_pos[k1 - 1]) + 1
+    limit = s.end if k1 >= len(u.key) else None
+    while (
+        end < s.end
+        and raw[end] not in _QUOTE_CLOSE
+        and (raw[end] in _CLOSERS or (limit is not None and end < limit))
+    ):
+        end += 1
     return Span(start, end)
 
 
