@@ -214,6 +214,57 @@ def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
     return not whole or inside >= 0.8 * quote_len
 
 
+_CLAUSE_MARKS = frozenset("，；。！？：,;:!?")
+
+
+def clause_starts(u: Unit, raw: str) -> tuple[int, ...]:
+    """Key positions that start a clause of the unit (0 and len(key) included): a clause
+    mark (，；。！？：) stands in the raw text between two consecutive key characters."""
+    pos = u.raw_pos
+    out = [0]
+    for i in range(1, len(u.key)):
+        lo, hi = int(pos[i - 1]) + 1, int(pos[i])
+        if hi > lo and any(ch in _CLAUSE_MARKS for ch in raw[lo:hi]):
+            out.append(i)
+    out.append(len(u.key))
+    return tuple(out)
+
+
+def _enclosing(starts: tuple[int, ...], k0: int, k1: int) -> tuple[int, int]:
+    """The run of whole clauses that covers key[k0:k1]."""
+    c0 = max(x for x in starts if x <= k0)
+    c1 = min(x for x in starts if x >= k1)
+    return c0, c1
+
+
+def _clause_match(
+    ua: Unit,
+    ub: Unit,
+    region: tuple[int, int, int, int],
+    raws: Mapping[str, str],
+    *,
+    near_cutoff: float,
+    max_growth: float = 2.5,
+) -> tuple[int, int, int, int, Kind, float] | None:
+    """A short shared stretch inside two longer sentences, judged by the clauses around it.
+
+    Official texts are reused clause by clause: 牵头组织好国际大科学计划和大科学工程 takes the
+    clause 牵头实施国际大科学计划和大科学工程 with one verb changed. If the shared stretch is a
+    whole clause on both sides, it is that clause (set phrases are filtered later); otherwise
+    the two enclosing clauses must agree as a whole (verbatim or near-verbatim)."""
+    a0, a1, b0, b1 = region
+    ca0, ca1 = _enclosing(clause_starts(ua, raws[ua.doc_id]), a0, a1)
+    cb0, cb1 = _enclosing(clause_starts(ub, raws[ub.doc_id]), b0, b1)
+    if (a1 - a0) >= 0.9 * (ca1 - ca0) and (b1 - b0) >= 0.9 * (cb1 - cb0):
+        kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
+        return (a0, a1, b0, b1, kind, score) if kind is not None else None
+    length = min(a1 - a0, b1 - b0)
+    if max(ca1 - ca0, cb1 - cb0) > max_growth * length:
+        return None
+    kind, score = classify(ua.key[ca0:ca1], ub.key[cb0:cb1], near_cutoff=near_cutoff)
+    return (ca0, ca1, cb0, cb1, kind, score) if kind is not None else None
+
+
 def verify(
     c: Candidate,
     units: Sequence[Unit],
@@ -226,8 +277,16 @@ def verify(
     splice_cutoff: float = 0.5,
     splice_min_common: int = 16,
     word_boundaries: Callable[[str], frozenset[int]] | None = None,
+    raws: Mapping[str, str] | None = None,
+    clause_evidence: float = 0.8,
+    clause_min_chars: int = 14,
 ) -> list[Match]:
-    """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions."""
+    """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions.
+
+    With the documents' raw texts (`raws`), a short stretch shared inside two longer sentences
+    is judged by its clauses (`_clause_match`) instead of being dropped as a likely set phrase;
+    it must then be `clause_min_chars` long (shorter shared clauses are mostly formulas: 深入实施人才强国战略)
+    and be evidence (`shared_evidence`) for `clause_evidence` of its length."""
     ua, ub = units[c.a], units[c.b]
     out = []
     # two whole sentences that agree closely are one match, whatever their edits' positions
@@ -270,7 +329,19 @@ def verify(
             and (b1 - b0) < 0.8 * len(ub.key)
             and not (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
         ):
-            continue  # (a short piece of a longer quotation is no more telling than a set phrase)
+            # (a short piece of a longer quotation is no more telling than a set phrase)
+            if raws is None or quoted:
+                continue
+            found = _clause_match(ua, ub, (a0, a1, b0, b1), raws, near_cutoff=near_cutoff)
+            if found is None:
+                continue
+            a0, a1, b0, b1, kind, score = found
+            length = min(a1 - a0, b1 - b0)
+            if (
+                length < clause_min_chars
+                or shared_evidence(ua.key, a0, a1, ub.key, b0, b1) < clause_evidence * length
+            ):
+                continue
         out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
     return out
 

@@ -232,6 +232,8 @@ _SPEECH_NOUN = re.compile(r"(?:发表了?)?(?:重要)?(?:讲话|指示|批示|�
 _DOCUMENT = re.compile(
     r"关于.{1,30}?的(?:若干|指导|实施)?(?:意见|决定|决议|通知|规定|办法|方案|规划|纲要|条例|报告|建议|指南|计划)"
 )
+# the news formula that introduces what the leader said: 习近平在主持学习时强调
+_ATTRIBUTION = re.compile(r"习近平(?:总书记|同志)?.{0,12}?(?:深刻指出|明确指出|强调指出|强调|指出|表示|要求)")
 # words that end a name when scanning back from its head noun: the verb or preposition that
 # introduces an event (在…座谈会, 出席…大会) or issuer (…印发)
 _STOP_2 = frozenset(
@@ -273,13 +275,15 @@ def _name_start(key: str, head: int) -> int:
 
 
 def mention_ranges(key: str) -> list[tuple[int, int]]:
-    """[start, end) ranges of a compact key that name an event, a speech or a document
-    rather than say something (a name of up to 16 characters before an event noun such as
+    """[start, end) ranges of a compact key that name an event, a speech or a document, or
+    introduce the leader's words (习近平…强调), rather than say something (a name of up to 16 characters before an event noun such as
     座谈会 / 集体学习 / 大会, 重要讲话 and the like, and 关于…的意见-style document titles)."""
     out = []
     for m in _EVENT_NOUN.finditer(key):
         out.append((_name_start(key, m.start()), m.end()))
     for m in _SPEECH_NOUN.finditer(key):
+        out.append((m.start(), m.end()))
+    for m in _ATTRIBUTION.finditer(key):
         out.append((m.start(), m.end()))
     for m in _DOCUMENT.finditer(key):
         out.append((_name_start(key, m.start()), m.end()))

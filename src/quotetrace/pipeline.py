@@ -132,6 +132,7 @@ def align_corpus(
                     near_cutoff=cfg.align.near_verbatim_cutoff,
                     min_chars=cfg.align.min_chars,
                     word_boundaries=align_mod.jieba_boundaries,
+                    raws=raws,
                 )
             )
             if progress and i % 1000 == 0:
@@ -585,6 +586,7 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
         db, positions, max_postings=cfg.index.max_postings, max_articles=max_articles
     )
     units = _LazyUnits(db)
+    raws = {d.id: d.raw for d in corpus.documents}
     involved = sorted({p for c in cands for p in (c.a, c.b)} | set(positions))
     # whole documents, so passages can span the sentences between two matches
     docs_involved = {u.doc_id for u in indexdb.get_units(db, involved)} if involved else set()
@@ -599,10 +601,10 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
                 near_cutoff=cfg.align.near_verbatim_cutoff,
                 min_chars=cfg.align.min_chars,
                 word_boundaries=align_mod.jieba_boundaries,
+                raws=raws,
             )
         )
     matches = align_mod.drop_set_phrases(matches, units, _DBShingles(db))  # type: ignore[arg-type]
-    raws = {d.id: d.raw for d in corpus.documents}
     return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)  # type: ignore[arg-type]
 
 
