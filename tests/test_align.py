@@ -28,7 +28,7 @@ def _align(*texts: str):
     units = make_units(pas)
     matches = []
     for c in lexical_candidates(units):
-        matches.extend(A.verify(c, units))
+        matches.extend(A.verify(c, units, raws=raws))
     return A.merge_passages(matches, units, raws), raws, units
 
 
@@ -134,3 +134,26 @@ def test_a_sentence_around_an_event_name_is_still_reuse():
     b = "会议指出，要以更大力度、更实举措加强基础研究，提升我国原始创新能力。"
     als, raws, _ = _align(a, b)
     assert len(als) == 1 and "提升我国原始创新能力" in als[0].target.span.of(raws["d1"])
+
+
+def test_a_clause_with_one_verb_changed_is_near_verbatim_with_its_clause_span():
+    src = "我们要构筑国际基础研究合作平台，牵头实施国际大科学计划和大科学工程，设立面向全球的科学研究基金。"
+    tgt = "要拓宽政府和民间交流合作渠道，牵头组织好国际大科学计划和大科学工程，支持各国科研人员联合攻关。"
+    als, raws, _ = _align(src, tgt)
+    assert len(als) == 1 and als[0].kind == Kind.NEAR_VERBATIM
+    assert als[0].target.span.of(raws["d1"]) == "牵头组织好国际大科学计划和大科学工程"
+    assert als[0].source.span.of(raws["d0"]) == "牵头实施国际大科学计划和大科学工程"
+
+
+def test_a_short_shared_formula_clause_is_not_reuse():
+    a = "近年来，我国深入实施人才强国战略，各类人才队伍不断壮大。"
+    b = "新征程上，要深入实施人才强国战略，持续优化人才发展环境。"
+    assert _align(a, b)[0] == []
+
+
+def test_clause_starts_follow_the_punctuation_of_the_raw_text():
+    pa, raw = article("d0", "牵头实施国际大科学计划，设立面向全球的科学研究基金。")
+    (u,) = make_units([pa])
+    starts = A.clause_starts(u, raw)
+    assert starts[0] == 0 and starts[-1] == len(u.key)
+    assert u.key[starts[1] :].startswith("设立")
