@@ -157,3 +157,12 @@ def test_clause_starts_follow_the_punctuation_of_the_raw_text():
     starts = A.clause_starts(u, raw)
     assert starts[0] == 0 and starts[-1] == len(u.key)
     assert u.key[starts[1] :].startswith("设立")
+
+
+def test_a_traditional_script_reprint_is_found_with_offsets_into_its_own_text():
+    trad = "香港報章轉載：加強基礎研究要突出前瞻性、戰略性需求導向，優化資源配置和佈局結構，為創新發展提供基礎理論支撐和技術源頭供給。"
+    als, raws, _ = _align(SRC, trad)
+    assert len(als) == 1 and als[0].kind in (Kind.VERBATIM, Kind.NEAR_VERBATIM)
+    t = als[0].target.span.of(raws["d1"])
+    assert t.startswith("加強基礎研究") and t.endswith("技術源頭供給。")
+    assert "加强基础研究要突出前瞻性" in als[0].source.span.of(raws["d0"])

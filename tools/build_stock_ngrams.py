@@ -16,6 +16,8 @@ import collections
 import gzip
 from pathlib import Path
 
+from quotetrace.index import compact as index_compact
+
 K = 6
 
 
@@ -30,7 +32,7 @@ def main() -> None:
     files = sorted(Path(a.texts).glob("*.txt"))
     for f in files:
         text = f.read_text(encoding="utf-8")
-        compact = "".join(ch for ch in text if ch.isalnum()).lower()
+        compact, _ = index_compact(text)  # the aligner's keys: lower-cased, script-folded
         df.update({compact[i : i + K] for i in range(len(compact) - K + 1)})
     grams = sorted(g for g, n in df.items() if n >= a.min_df)
     with gzip.open(a.out, "wt", encoding="utf-8") as fh:

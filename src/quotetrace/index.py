@@ -50,15 +50,48 @@ class Candidate:
     channel: str = "lexical"
 
 
+@cache
+def _fold_pairs() -> dict[int, int]:
+    """Traditional → Simplified characters (shipped data, built by tools/build_script_fold.py);
+    empty if the file is missing."""
+    try:
+        ref = resources.files("quotetrace") / "data" / "t2s_chars.txt"
+        text = ref.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            t, simp = line.split("\t")
+            out[ord(t)] = ord(simp)
+    return out
+
+
+@cache
+def _fold_table() -> np.ndarray:
+    """Code point → folded code point for the BMP (identity except Traditional characters)."""
+    table = np.arange(0x10000, dtype=np.uint32)
+    for t, simp in _fold_pairs().items():
+        table[t] = simp
+    return table
+
+
+def fold_script(key: str) -> str:
+    """A key with Traditional characters folded to Simplified ones, one for one (offsets keep
+    their meaning): a Hong Kong or Taiwan reprint has the keys of the mainland original."""
+    return key.translate(_fold_pairs())
+
+
 def compact(text: str) -> tuple[str, list[int]]:
-    """Keep letters and digits (CJK ideographs included), lower-cased, with their positions."""
+    """Keep letters and digits (CJK ideographs included), lower-cased and script-folded
+    (`fold_script`), with their positions."""
     chars: list[str] = []
     pos: list[int] = []
     for i, ch in enumerate(text):
         if ch.isalnum():
             chars.append(ch.lower())
             pos.append(i)
-    return "".join(chars), pos
+    return fold_script("".join(chars)), pos
 
 
 @cache
@@ -68,7 +101,8 @@ def _alnum_table() -> np.ndarray:
 
 
 def _compact_article(text: str) -> tuple[np.ndarray, str]:
-    """Positions of the alphanumeric characters of `text` and those characters lower-cased.
+    """Positions of the alphanumeric characters of `text` and those characters lower-cased and
+    script-folded (`fold_script`).
 
     Vectorised over the whole article: one code-point array and a lookup table instead of a
     Python loop per character (make_units is on the hot path of every trace)."""
@@ -81,10 +115,12 @@ def _compact_article(text: str) -> tuple[np.ndarray, str]:
         for i in np.nonzero(~bmp)[0]:
             mask[i] = text[i].isalnum()
     pos = np.nonzero(mask)[0]
-    key = cps[pos].astype(np.uint32).tobytes().decode("utf-32-le").lower()
+    sel = cps[pos]
+    sel = np.where(sel < 0x10000, _fold_table()[sel & 0xFFFF], sel)
+    key = sel.astype(np.uint32).tobytes().decode("utf-32-le").lower()
     if len(key) != len(pos):  # lower() changed the length (rare: e.g. 'İ'): fall back
         chars = [text[i].lower()[0] for i in pos.tolist()]
-        key = "".join(chars)
+        key = fold_script("".join(chars))
     return pos, key
 
 

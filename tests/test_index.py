@@ -1,0 +1,31 @@
+"""index: compact keys (script folding) and the vectorised article compaction."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from quotetrace.index import _compact_article, compact, fold_script
+
+
+def test_traditional_characters_fold_to_simplified_one_for_one() -> None:
+    assert fold_script("加強基礎研究") == "加强基础研究"
+    assert fold_script("習近平總書記") == "习近平总书记"
+    # characters mainland texts use themselves are left alone (著 in 显著, 乾 in 乾隆)
+    assert fold_script("显著乾隆") == "显著乾隆"
+    assert fold_script("加强基础研究") == "加强基础研究"
+
+
+@given(st.text(alphabet=st.sampled_from("加強强基礎础研究，。 \nAbc12著學学")))
+def test_article_compaction_equals_the_per_character_definition(text: str) -> None:
+    pos, key = _compact_article(text)
+    key2, pos2 = compact(text)
+    assert key == key2 and pos.tolist() == pos2
+    assert len(key) == len(pos)
+
+
+def test_shipped_tables_are_found() -> None:
+    from quotetrace.index import _fold_pairs, stock_grams
+
+    assert len(stock_grams()) > 10_000 and "以习近平同志为" in stock_grams()
+    assert len(_fold_pairs()) > 2_000
