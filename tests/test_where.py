@@ -57,3 +57,31 @@ def test_on_the_same_date_a_standalone_text_precedes_a_bundle_article() -> None:
         [_hit("compilation", "2023-02-21", article="compilation#6"), _hit("speech", "2023-02-21")]
     )
     assert hits[0].doc_id == "speech" and hits[0].origin
+
+
+def test_an_english_query_finds_its_sentence_not_its_shared_words(tmp_corpus) -> None:
+    from quotetrace import pipeline
+
+    q = "strengthening basic research is an urgent requirement for achieving high-level self-reliance"
+    hits = pipeline.where_indexed(q, tmp_corpus)
+    assert hits and hits[0].doc_id == "csis-translation" and hits[0].coverage > 0.8
+    # a word or two in common ("basic research", "scientific") is not a place the query occurs
+    assert all((h.span.end - h.span.start) >= 40 for h in hits)
+
+
+def test_the_hit_text_is_shown_as_in_the_file_with_differences_marked() -> None:
+    from quotetrace.render import _highlight
+
+    h = _hit("d", "2023")
+    from dataclasses import replace
+
+    h = replace(
+        h,
+        text="加强基础\n研究，是必由之路",
+        hit_key="加强基础研究是必由之路",
+        diff=(("equal", 0, 6, 0, 6), ("replace", 6, 7, 6, 7), ("equal", 7, 11, 7, 11)),
+    )
+    t = _highlight(h)
+    assert t.plain == "加强基础研究，是必由之路"  # punctuation kept, the PDF line break dropped
+    red = [t.plain[s.start : s.end] for s in t.spans if "red" in str(s.style)]
+    assert red == ["是"]

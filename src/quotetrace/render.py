@@ -169,11 +169,26 @@ def summary_tables(s: dict[str, Any]) -> list[Table]:
 
 
 def _highlight(hit: Any) -> Text:
-    """The hit's compact text with the characters that differ from the query in bold red."""
+    """The hit's raw text, with the characters that differ from the query in bold red.
+
+    The diff is on compact keys; raw characters are matched to key characters in order
+    (letters and digits, width- and script-folded), so punctuation and spaces show as in the
+    file and a character the key does not hold (a dropped page number) shows unstyled."""
+    from .index import fold_script
+    from .normalise import fold_width
+
+    red = {i for tag, _q0, _q1, h0, h1 in hit.diff if tag != "equal" for i in range(h0, h1)}
+    key = hit.hit_key
     out = Text()
-    for tag, _q0, _q1, h0, h1 in hit.diff:
-        piece = hit.hit_key[h0:h1]
-        out.append(piece, style="bold red" if tag != "equal" else "")
+    ki = 0
+    text = re.sub(r"\s*\n\s*", "", hit.text) if not key.isascii() else re.sub(r"\s+", " ", hit.text)
+    for ch in text:
+        c = fold_script(fold_width(ch).lower())
+        if ki < len(key) and c == key[ki]:
+            out.append(ch, style="bold red" if ki in red else "")
+            ki += 1
+        else:
+            out.append(ch)
     return out
 
 
@@ -191,7 +206,9 @@ def where_table(query: str, hits: Sequence[Any]) -> Table:
         t.add_row(
             ("[bold green]origin[/]\n" if h.origin else "") + (h.date or "?"),
             where,
-            f"{h.kind}\n{h.score:.2f}" + (f"\n{flags}" if flags else ""),
+            f"{h.kind}\n{h.score:.2f}"
+            + (f"\n{h.coverage:.0%} of query" if h.coverage < 0.995 else "")
+            + (f"\n{flags}" if flags else ""),
             _highlight(h),
         )
     return t

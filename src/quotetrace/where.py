@@ -117,7 +117,13 @@ def where(
 ) -> list[Hit]:
     """Every occurrence of `text` (or a close variant) in the corpus, origin first, then by date."""
     key = query_key(text)
-    need = 1 if len(key) < 12 else 2
+    # a Latin-script key spends about four letters where Chinese spends one character: the
+    # length floors scale, so a shared English word ("scientific") is not a hit
+    scale = 4 if key.isascii() else 1
+    min_chars *= scale
+    if scale > 1:  # letters agree by chance far more than characters: only close variants
+        min_score = max(min_score, 0.75)
+    need = 1 if len(key) < 12 * scale else 2
     found = [
         (uid, shared)
         for uid, shared in list(candidates(key))[:limit_candidates]
@@ -145,7 +151,7 @@ def where(
         if best is None:
             continue
         _, q0, q1, u0, u1, kind, score, cov = best
-        if cov < 0.5 and (q1 - q0) < 10:
+        if cov < 0.5 and (q1 - q0) < 10 * scale:
             continue
         pending.append((u, q0, q1, u0, u1, kind, score, cov))
     doc_of = documents(sorted({p[0].doc_id for p in pending})) if callable(documents) else documents
