@@ -308,6 +308,9 @@ def verify(
             common = score * (la + lb) / 2  # Indel: similarity = 2·LCS / (la + lb)
             if score < splice_cutoff or common < splice_min_common or common < 0.6 * min(la, lb):
                 continue
+            # what the two share must be more than the names and formulas around a quotation
+            if shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=splice_min_common) < splice_min_common:
+                continue
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
