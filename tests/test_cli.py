@@ -50,8 +50,12 @@ def test_trace_writes_all_outputs(tmp_path: Path, raw_dir: Path) -> None:
     out = tmp_path / "out"
     res = runner.invoke(app, ["trace", str(raw_dir), "--out", str(out), "--json"])
     data = _json(res)
-    for name in ("alignments.jsonl", "citations.graphml", "report.json"):
+    for name in ("alignments.jsonl", "citations.graphml", "report.json", "report.html"):
         assert (out / name).stat().st_size > 0
+    assert data["files"]["html"] == str(out / "report.html")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<mark " in html
+    assert not list(out.glob(".*.tmp"))  # written through a temporary file, then renamed
     records = [json.loads(line) for line in (out / "alignments.jsonl").open(encoding="utf-8")]
     assert len(records) == data["passages"] > 0
     raws = {p.name: p.read_text(encoding="utf-8") for p in raw_dir.glob("*.txt")}
@@ -123,6 +127,32 @@ def test_report_json_shares_are_consistent(raw_dir: Path) -> None:
     assert bulletin["bit-bulletin#2"]["reused_share"] > 0.9  # the Qiushi reprint
     assert bulletin["bit-bulletin#4"]["reused_share"] < 0.5  # Ding Xuexiang's readout: mostly original
     assert docs["speech-2023"]["reused_share"] < 0.1  # the origin reuses nothing
+
+
+def test_report_html_to_stdout_or_file(tmp_path: Path, raw_dir: Path) -> None:
+    from .test_html_report import parse
+
+    res = runner.invoke(app, ["report", "bit-bulletin", "--corpus", str(raw_dir), "--format", "html"])
+    assert res.exit_code == 0, res.output
+    html = res.stdout
+    page = parse(html)
+    assert page.html_lang == "zh"
+    assert {s["data-doc"] for s in page.sections if "data-doc" in s} == {"bit-bulletin"}
+    assert len([s for s in page.sections if "data-article" in s]) == 9
+    raw = (raw_dir / "bit-bulletin-2026-05-basic-research-symposium.txt").read_text(encoding="utf-8")
+    assert page.marks and all(raw[m.start : m.end] == m.text for m in page.marks)
+    out = tmp_path / "r.html"
+    res = runner.invoke(
+        app, ["report", "bit-bulletin", "--corpus", str(raw_dir), "--format", "html", "-o", str(out)]
+    )
+    assert res.exit_code == 0 and res.stdout == ""
+    assert out.read_text(encoding="utf-8") == html
+
+
+def test_report_unknown_format_is_exit_2(raw_dir: Path) -> None:
+    res = runner.invoke(app, ["report", "--corpus", str(raw_dir), "--format", "pdf"])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "quotetrace: error: unknown format 'pdf': use table, json, csv or html"
 
 
 def test_graph_writes_graphml(tmp_path: Path, raw_dir: Path) -> None:

@@ -129,7 +129,10 @@ RebuildOpt = Annotated[
     bool, typer.Option("--rebuild", help="Delete and rebuild the index (e.g. when it is corrupt).")
 ]
 OutDirOpt = Annotated[
-    Path, typer.Option("--out", help="Folder for alignments.jsonl, citations.graphml, report.json.")
+    Path,
+    typer.Option(
+        "--out", help="Folder for alignments.jsonl, citations.graphml, report.json and report.html."
+    ),
 ]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder.")]
 
@@ -220,7 +223,9 @@ def where(
 def report(
     docs: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
     corpus: CorpusOpt = DEFAULT_CORPUS,
-    fmt: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", help="table | json | csv | html (one self-contained page)")
+    ] = "table",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.")
     ] = None,
@@ -229,15 +234,20 @@ def report(
 ) -> None:
     """Per document and article: characters reused versus original, by source and by kind.
 
-    Example: quotetrace report bit-bulletin --format json
+    HTML is one self-contained page with each article's text, reused passages highlighted.
+
+    Example: quotetrace report bit-bulletin --format json (or: --format html -o report.html)
     """
     from . import pipeline
     from . import report as report_mod
     from .errors import InputError
 
     with _errors_to_exit():
-        if fmt not in ("table", "json", "csv"):
-            raise InputError(None, f"unknown format {fmt!r}: use table, json or csv")
+        if fmt not in ("table", "json", "csv", "html"):
+            raise InputError(None, f"unknown format {fmt!r}: use table, json, csv or html")
+        if fmt == "html":
+            _emit(pipeline.report_html(corpus, docs=docs or None, index=index, rebuild=rebuild), output)
+            return
         reports = pipeline.report(corpus, docs=docs or None, index=index, rebuild=rebuild)
         if fmt == "json":
             data = json.dumps(report_mod.report_json(reports), ensure_ascii=False, indent=2)

@@ -324,10 +324,10 @@ def evaluate_files(
 
 
 def write_outputs(result: TraceResult, out_dir: str | Path) -> dict[str, Path]:
-    """alignments.jsonl, citations.graphml and report.json, each written atomically."""
+    """alignments.jsonl, citations.graphml, report.json and report.html, each written atomically."""
     from . import graph as graph_mod
+    from . import html_report, store
     from . import report as report_mod
-    from . import store
 
     out = Path(out_dir)
     docs = documents_by_id(result.corpus.documents)
@@ -336,12 +336,14 @@ def write_outputs(result: TraceResult, out_dir: str | Path) -> dict[str, Path]:
         "alignments": out / "alignments.jsonl",
         "graph": out / "citations.graphml",
         "report": out / "report.json",
+        "html": out / "report.html",
     }
     store.write_alignments(files["alignments"], result.alignments, docs)
     g = graph_mod.build_graph(result.alignments, arts, docs, level="article")
     store.atomic_write(files["graph"], graph_mod.graph_bytes(g, format="graphml"))
     reports = report_mod.summarise(result.alignments, result.corpus)
     store.write_json(files["report"], report_mod.report_json(reports))
+    store.atomic_write(files["html"], html_report.render_html(reports, result.corpus))
     return files
 
 
@@ -416,14 +418,9 @@ def where(query: str, corpus: str | Path, *, min_score: float = 0.6) -> list[Any
     )
 
 
-def report(
-    corpus: str | Path,
-    *,
-    docs: Sequence[str] | None = None,
-    index: str | Path | None = None,
-    rebuild: bool = False,
-) -> list[Any]:
-    """Per-document reuse reports (design.md §6) for the named documents (default: all)."""
+def _traced_reports(
+    corpus: str | Path, *, docs: Sequence[str] | None, index: str | Path | None, rebuild: bool
+) -> tuple[TraceResult, list[Any]]:
     from . import report as report_mod
     from .errors import UnknownDocument
 
@@ -436,7 +433,32 @@ def report(
             close = difflib.get_close_matches(d, known, n=3, cutoff=0.3)
             hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
             raise UnknownDocument(None, f"unknown document id {d!r}{hint}")
-    return report_mod.summarise(result.alignments, result.corpus, docs=docs)
+    return result, report_mod.summarise(result.alignments, result.corpus, docs=docs)
+
+
+def report(
+    corpus: str | Path,
+    *,
+    docs: Sequence[str] | None = None,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+) -> list[Any]:
+    """Per-document reuse reports (design.md §6) for the named documents (default: all)."""
+    return _traced_reports(corpus, docs=docs, index=index, rebuild=rebuild)[1]
+
+
+def report_html(
+    corpus: str | Path,
+    *,
+    docs: Sequence[str] | None = None,
+    index: str | Path | None = None,
+    rebuild: bool = False,
+) -> str:
+    """The reuse reports as one self-contained HTML page, raw texts highlighted (html_report)."""
+    from . import html_report
+
+    result, reports = _traced_reports(corpus, docs=docs, index=index, rebuild=rebuild)
+    return html_report.render_html(reports, result.corpus)
 
 
 def citation_graph(
