@@ -344,3 +344,28 @@ def test_killed_sync_leaves_the_previous_index_usable(tmp_path: Path, raw_dir: P
         res = ix.sync(db, folder)
         assert len(res.added) == len(info.files) and len(res.unchanged) == 5
         assert ix.stats(db)["documents"] == 5 + len(info.files)
+
+
+def test_cues_are_kept_only_for_documents_whose_text_is_unchanged(tmp_path: Path) -> None:
+    db = ix.open_index(tmp_path / "index.sqlite")
+    try:
+        cues = {("a", 0, 10): (True, False), ("a", 20, 30): (False, True), ("b", 5, 9): (True, True)}
+        ix.write_cues(db, cues, {"a": "sha-a", "b": "sha-b"})
+        assert ix.read_cues(db, {"a": "sha-a", "b": "sha-b"}) == cues
+        # b was edited: its cues are recomputed, a's are served
+        assert ix.read_cues(db, {"a": "sha-a", "b": "sha-b2"}) == {
+            k: v for k, v in cues.items() if k[0] == "a"
+        }
+    finally:
+        db.close()
+
+
+def test_orientation_with_cached_cues_equals_a_fresh_one(seed_corpus) -> None:
+    from quotetrace import pipeline
+
+    als = pipeline.align_corpus(seed_corpus, config=pipeline.Config(semantic=False))
+    fresh = pipeline.orient_alignments(als, seed_corpus)
+    cache: dict = {}
+    first = pipeline.orient_alignments(als, seed_corpus, cues=cache)
+    assert cache and first == fresh
+    assert pipeline.orient_alignments(als, seed_corpus, cues=cache) == fresh

@@ -9,6 +9,7 @@ only at the paragraph around the span, so they work on any document, bundle or n
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .model import Span
 
@@ -77,7 +78,8 @@ def paragraph_bounds(raw: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-def _quote_depths(text: str) -> list[int]:
+@lru_cache(maxsize=1024)
+def _quote_depths(text: str) -> tuple[int, ...]:
     """Depth of quotation at each character of `text` (a paragraph).
 
     Marks themselves get depth -1 (ignored). A closing mark with no opener means the quote was
@@ -113,7 +115,7 @@ def _quote_depths(text: str) -> list[int]:
                 stack.append('"')
         else:
             depths[i] = len(stack)
-    return depths
+    return tuple(depths)
 
 
 def is_quoted(raw: str, span: Span, *, share: float = 0.8) -> bool:

@@ -74,12 +74,14 @@ __all__ = [
     "put_embeddings",
     "query_candidates",
     "read_alignments",
+    "read_cues",
     "read_oriented",
     "replace_alignments",
     "stats",
     "sync",
     "unaligned",
     "units",
+    "write_cues",
     "write_oriented",
 ]
 
@@ -1360,6 +1362,39 @@ def read_oriented(db: IndexDB, stamp: str) -> list[Alignment] | None:
     if body is None:
         return None
     return [_alignment_from(r) for r in json.loads(zlib.decompress(bytes.fromhex(body)))]
+
+
+def write_cues(
+    db: IndexDB, cues: Mapping[tuple[str, int, int], tuple[bool, bool]], shas: Mapping[str, str]
+) -> None:
+    """Keep the quotation / attribution cues of the last orientation, per document and its
+    content hash (cues depend on nothing but the document's raw text)."""
+    by_doc: dict[str, list[list[int]]] = {}
+    for (doc, start, end), (q, a) in cues.items():
+        if doc in shas:
+            by_doc.setdefault(doc, []).append([start, end, int(q), int(a)])
+    body = {doc: {"sha": shas[doc], "cues": rows} for doc, rows in by_doc.items()}
+    blob = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
+    with _guard(db), _txn(db, write=True):
+        _meta_set(db, "cues", blob.hex())
+
+
+def read_cues(db: IndexDB, shas: Mapping[str, str]) -> dict[tuple[str, int, int], tuple[bool, bool]]:
+    """The stored cues of the documents whose content hash is still `shas[doc]`."""
+    with _guard(db), _txn(db, write=False):
+        body = _meta_get(db, "cues")
+    if not body:
+        return {}
+    try:
+        stored = json.loads(zlib.decompress(bytes.fromhex(body)))
+    except (ValueError, zlib.error):
+        return {}  # a cache, not data: start afresh
+    out: dict[tuple[str, int, int], tuple[bool, bool]] = {}
+    for doc, entry in stored.items():
+        if shas.get(doc) == entry.get("sha"):
+            for start, end, q, a in entry["cues"]:
+                out[(doc, start, end)] = (bool(q), bool(a))
+    return out
 
 
 # --------------------------------------------------------------------------- embedding cache

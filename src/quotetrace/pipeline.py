@@ -261,14 +261,15 @@ class TraceResult:
 
 
 def orient_alignments(
-    alignments: Sequence[Alignment], corpus: Corpus, *, min_chars: int = 10
+    alignments: Sequence[Alignment], corpus: Corpus, *, min_chars: int = 10, cues: Any = None
 ) -> list[Alignment]:
-    """Direction by date then evidence, origins and chains (provenance stage)."""
+    """Direction by date then evidence, origins and chains (provenance stage). `cues`: see
+    provenance.orient_all."""
     from . import provenance
 
     arts = {pa.article.id: pa.article for pa in corpus.articles}
     docs = documents_by_id(corpus.documents)
-    oriented = provenance.orient_all(alignments, arts, docs)
+    oriented = provenance.orient_all(alignments, arts, docs, cues=cues)
     # once the reuser is known: a passage under 10 characters counts only as a quotation
     return [
         a for a in oriented if a.quoted or _alnum(a.target.span.of(docs[a.target.doc_id].raw)) >= min_chars
@@ -702,8 +703,11 @@ def trace_indexed(
             stamp = _orient_stamp(fp, c, als)
             cached = indexdb.read_oriented(db, stamp)
             if cached is None:
-                oriented = orient_alignments(als, c)
+                # quotation cues of unchanged documents are kept from the last run
+                cues = indexdb.read_cues(db, {d.id: d.sha256 for d in c.documents})
+                oriented = orient_alignments(als, c, cues=cues)
                 indexdb.write_oriented(db, stamp, oriented)
+                indexdb.write_cues(db, cues, {d.id: d.sha256 for d in c.documents})
             else:
                 oriented = cached
         if not full_align:

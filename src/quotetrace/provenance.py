@@ -129,14 +129,24 @@ def _nonspace_prefix(raw: str) -> Any:
     return out
 
 
+#: (doc id, span start, span end) → (quoted, attributed): cues depend only on the document's raw
+#: text, so a caller may keep them across runs for documents that did not change.
+CueCache = dict[tuple[str, int, int], tuple[bool, bool]]
+
+
 class _Text:
     """Raw-text helpers with caches, one per call (keeps the functions pure)."""
 
-    def __init__(self, articles: Mapping[str, Article], documents: Mapping[str, Document]) -> None:
+    def __init__(
+        self,
+        articles: Mapping[str, Article],
+        documents: Mapping[str, Document],
+        cues: CueCache | None = None,
+    ) -> None:
         self.articles = articles
         self.documents = documents
         self._prefix: dict[str, list[int]] = {}
-        self._cues: dict[tuple[str, int, int], tuple[bool, bool]] = {}
+        self._cues: CueCache = cues if cues is not None else {}
 
     def raw(self, doc_id: str) -> str | None:
         d = self.documents.get(doc_id)
@@ -467,6 +477,7 @@ def orient(
     documents: Mapping[str, Document],
     *,
     reprint_share: float = REPRINT_SHARE,
+    cues: CueCache | None = None,
 ) -> list[Alignment]:
     """Point each alignment from the earlier text to the later one.
 
@@ -480,7 +491,7 @@ def orient(
     are recomputed for the target from the raw text when the document is available.
     """
     items = list(alignments)
-    text = _Text(articles, documents)
+    text = _Text(articles, documents, cues)
     shares = _pair_shares(items, text, directed=False)
     decided = [_decide(a, text, shares, reprint_share) for a in items]
     proposals = []
@@ -701,9 +712,13 @@ def orient_all(
     documents: Mapping[str, Document],
     *,
     reprint_share: float = REPRINT_SHARE,
+    cues: CueCache | None = None,
 ) -> list[Alignment]:
-    """`orient`, then `assign_origins`, then `drop_reuser_links`: sorted, deterministic provenance."""
-    oriented = orient(alignments, articles, documents, reprint_share=reprint_share)
+    """`orient`, then `assign_origins`, then `drop_reuser_links`: sorted, deterministic provenance.
+
+    `cues`, if given, is read and filled: pass the cues of an earlier run for the documents
+    that did not change and only new spans are examined."""
+    oriented = orient(alignments, articles, documents, reprint_share=reprint_share, cues=cues)
     chained = assign_origins(oriented, articles, documents, reprint_share=reprint_share)
     return drop_reuser_links(chained)
 
