@@ -401,7 +401,7 @@ def drop_set_phrases(
 
 
 def verify_reworded(
-    c: Candidate, units: Sequence[Unit], *, cutoff: float = 0.55, min_chars: int = 10, min_evidence: int = 8
+    c: Candidate, units: Sequence[Unit], *, cutoff: float = 0.55, min_chars: int = 10, min_evidence: int = 16
 ) -> Match | None:
     """A paraphrase-channel candidate (shared content words) without the semantic channel:
     the two whole sentences must still agree in most of their characters (Indel ≥ cutoff)."""
