@@ -11,8 +11,9 @@ from quotetrace.index import _compact_article, compact, fold_script
 def test_traditional_characters_fold_to_simplified_one_for_one() -> None:
     assert fold_script("加強基礎研究") == "加强基础研究"
     assert fold_script("習近平總書記") == "习近平总书记"
-    # characters mainland texts use themselves are left alone (著 in 显著, 乾 in 乾隆)
-    assert fold_script("显著乾隆") == "显著乾隆"
+    # a character mainland texts use themselves is left alone (著 in 显著)
+    assert fold_script("显著") == "显著"
+    assert fold_script("實現關於設立") == "实现关于设立"
     assert fold_script("加强基础研究") == "加强基础研究"
 
 

@@ -46,3 +46,40 @@ def test_trace_matches_the_in_memory_pipeline(raw_dir: Path, tmp_path: Path, see
     indexed = pipeline.trace_indexed(raw_dir, config=cfg, index=tmp_path / "i.sqlite")
     memory = pipeline.trace(seed_corpus, config=cfg)
     assert _key(indexed) == _key(memory)
+
+
+def test_a_corpus_nobody_tuned_to_commentary_traditional_reprint_and_gbk_policy(tmp_path: Path) -> None:
+    """Three texts written for this test around the real 2023 speech: a commentary quoting it,
+    a Hong Kong reprint in Traditional script, and a GB18030 provincial plan copying it silently."""
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw" / "speech-2023-02-21-basic-research-qiushi.txt"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "2023-02-21_speech.txt").write_bytes(raw.read_bytes())
+    (folder / "2023-03-01_commentary.txt").write_text(
+        "评论员文章\n（来源：《人民日报》2023年3月1日）\n\n习近平总书记强调：“加强基础研究，是实现高水平科技"
+        "自立自强的迫切要求，是建设世界科技强国的必由之路。”这一重要论述指明了方向。\n\n"
+        "今年春天，多地召开科技工作会议，部署全年任务。\n",
+        encoding="utf-8",
+    )
+    (folder / "2023-08-05_hk-reprint.txt").write_text(
+        "香港報章轉載\n（來源：文匯報 2023年8月5日）\n\n加強基礎研究，是實現高水平科技自立自強的迫切要求，"
+        "是建設世界科技強國的必由之路。\n",
+        encoding="utf-8",
+    )
+    (folder / "2024-01-10_plan.txt").write_bytes(
+        "某省实施方案\n（2024年1月10日）\n\n二、重点任务。要协同构建中国特色国家实验室体系，"
+        "布局建设基础学科研究中心，加快建设基础研究特区。\n三、保障措施。各市要加大财政投入。\n".encode(
+            "gb18030"
+        )
+    )
+    result = pipeline.trace(folder, config=Config(semantic=False))
+    edges = {(a.source.doc_id, a.target.doc_id, str(a.kind), a.quoted) for a in result.alignments}
+    assert ("2023-02-21_speech", "2023-03-01_commentary", "verbatim", True) in edges
+    assert ("2023-02-21_speech", "2023-08-05_hk-reprint", "verbatim", False) in edges
+    assert ("2023-02-21_speech", "2024-01-10_plan", "verbatim", False) in edges
+    # the speech is the origin of all of it, and the unrelated sentences are nobody's reuse
+    assert all(a.source.doc_id == "2023-02-21_speech" for a in result.alignments)
+    docs = {d.id: d for d in result.documents}
+    for a in result.alignments:
+        shown = a.target.span.of(docs[a.target.doc_id].raw)
+        assert "会议" not in shown and "财政" not in shown

@@ -43,19 +43,25 @@ def main() -> None:
     a = p.parse_args()
     ts = _read(Path(a.dicts) / "TSCharacters.txt")
     st = _read(Path(a.dicts) / "STCharacters.txt")
-    simplified = set(st) | {v for vs in ts.values() for v in vs}
-    # OpenCC folds some characters mainland texts also use (著 in 显著): keep those as they are
+    simplified = set(st)  # characters OpenCC itself treats as Simplified
+    # OpenCC folds some characters mainland texts also use (著 in 显著): keep those as they are.
+    # A character counts as used when Simplified texts have it often, relative to the character
+    # it would fold to (現 appears a few times in quoted old texts; 著 is a fifth as common as 着)
     seen: Counter[str] = Counter()
     root = Path(a.simplified_corpus)
     with open(root / "manifest.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row.get("script") == "Hans":
                 seen.update((root / row["file"]).read_text(encoding="utf-8"))
-    simplified |= {ch for ch, n in seen.items() if n >= 3}
+    simplified |= {t for t, vs in ts.items() if seen[t] >= 3 and seen[t] >= 0.05 * max(1, seen[vs[0]])}
     pairs = sorted(
         (t, vs[0])
         for t, vs in ts.items()
-        if len(t) == 1 and len(vs[0]) == 1 and t not in simplified and ord(t) < 0x10000 and ord(vs[0]) < 0x10000
+        if len(t) == 1
+        and len(vs[0]) == 1
+        and t not in simplified
+        and ord(t) < 0x10000
+        and ord(vs[0]) < 0x10000
     )
     with open(a.out, "w", encoding="utf-8") as fh:
         fh.write("# Traditional -> Simplified, one character each (OpenCC TSCharacters, Apache-2.0)\n")

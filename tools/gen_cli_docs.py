@@ -1,6 +1,6 @@
 """Regenerate docs/cli.md from the commands' --help (tests/test_docs.py fails when it is stale).
 
-    python tools/gen_cli_docs.py
+python tools/gen_cli_docs.py
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ def render() -> str:
         "usage, 1 for an internal failure (`QUOTETRACE_DEBUG=1` shows the traceback).\n",
     ]
     for cmd in COMMANDS:
-        res = runner.invoke(app, [cmd, "--help"], prog_name="quotetrace", env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"})
+        res = runner.invoke(
+            app,
+            [cmd, "--help"],
+            prog_name="quotetrace",
+            env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"},
+        )
         text = "\n".join(line.rstrip() for line in res.output.splitlines())
         parts.append(f"## `quotetrace {cmd}`\n\n```\n{text.strip()}\n```\n")
     return "\n".join(parts)

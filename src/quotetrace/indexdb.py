@@ -357,7 +357,7 @@ def _meta_set(db: IndexDB, key: str, value: str) -> None:
 
 @cache
 def _parser_fingerprint() -> str:
-    """Hash of the parsing modules' code: a change makes stored parses stale. Computed once per
+    """Hash of the parsing modules' code and data tables: a change makes stored parses stale. Computed once per
     process, so it describes the code this process runs even if files are edited meanwhile."""
     import importlib
 
@@ -368,6 +368,11 @@ def _parser_fingerprint() -> str:
             h.update(Path(mod.__file__ or "").read_bytes())
         except (ImportError, OSError):
             h.update(name.encode())
+    # the shipped tables decide keys (script fold) and which shingles are evidence (stock)
+    data = Path(__file__).with_name("data")
+    for table in sorted(data.glob("*.txt*")) if data.is_dir() else []:
+        h.update(table.name.encode())
+        h.update(table.read_bytes())
     return h.hexdigest()
 
 
