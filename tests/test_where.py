@@ -85,3 +85,40 @@ def test_the_hit_text_is_shown_as_in_the_file_with_differences_marked() -> None:
     assert t.plain == "加强基础研究，是必由之路"  # punctuation kept, the PDF line break dropped
     red = [t.plain[s.start : s.end] for s in t.spans if "red" in str(s.style)]
     assert red == ["是"]
+
+
+def test_semantic_hits_rank_by_cosine_and_label_by_language(seed_corpus) -> None:
+    import numpy as np
+
+    from quotetrace.index import make_units
+    from quotetrace.where import semantic_hits
+
+    langs = {d.id: d.meta.language or "zh" for d in seed_corpus.documents}
+    units = make_units(seed_corpus.articles, langs)[:40]
+    rnd = np.random.default_rng(0)
+    vecs = rnd.normal(size=(len(units), 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    docs = {d.id: d for d in seed_corpus.documents}
+    arts = {pa.article.id: pa.article for pa in seed_corpus.articles}
+    q = "Basic research is the source of the entire scientific system"
+    hits = semantic_hits(
+        q, vecs[7], units, vecs, docs, arts, translation_min=0.6, paraphrase_min=0.9, limit=3
+    )
+    assert hits[0].span == units[7].sentence.span and hits[0].score > 0.99
+    assert hits[0].kind == (Kind.TRANSLATION if units[7].language != "en" else Kind.PARAPHRASE)
+    assert all(h.text == docs[h.doc_id].raw[h.span.start : h.span.end] for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.skipif(not __import__("quotetrace.semantic").semantic.available(), reason="semantic extra")
+def test_an_english_sentence_finds_its_chinese_original_with_semantic_where(tmp_corpus) -> None:
+    from quotetrace import pipeline
+    from quotetrace.errors import InputError
+
+    q = "Basic research is the source of the entire scientific system and the master switch of all technical problems"
+    with pytest.raises(InputError, match="would encode"):
+        pipeline.where_indexed(q, tmp_corpus, semantic=True, max_encode=10)
+    hits = pipeline.where_indexed(q, tmp_corpus, semantic=True)
+    zh = [h for h in hits if h.kind == Kind.TRANSLATION]
+    assert zh and any("基础研究是整个科学体系的源头" in h.text for h in zh)
+    assert hits[0].origin

@@ -187,10 +187,25 @@ def where(
     ] = 0.6,
     index: IndexOpt = None,
     rebuild: RebuildOpt = False,
+    semantic: Annotated[
+        bool,
+        typer.Option(
+            "--semantic",
+            help="Also find translations of the sentence in other languages and close paraphrases, "
+            "by sentence embeddings (needs quotetrace[semantic]).",
+        ),
+    ] = False,
+    max_encode: Annotated[
+        int,
+        typer.Option(
+            "--max-encode", help="With --semantic: most sentences to embed now (the rest are cached)."
+        ),
+    ] = 20_000,
 ) -> None:
     """Every place a sentence, a close variant or a paraphrase of it occurs: origin first, then by date.
 
     Example: quotetrace where "基础研究是整个科学体系的源头"
+    Example: quotetrace where --semantic "Basic research is the source of the entire scientific system"
     """
     from . import pipeline
     from .errors import EmptyQuery, InputError
@@ -207,7 +222,15 @@ def where(
             query = text
         if not query.strip():
             raise EmptyQuery(None, "empty query: give a sentence to look for")
-        hits = pipeline.where_indexed(query, corpus, index=index, rebuild=rebuild, min_score=min_score)
+        hits = pipeline.where_indexed(
+            query,
+            corpus,
+            index=index,
+            rebuild=rebuild,
+            min_score=min_score,
+            semantic=semantic,
+            max_encode=max_encode,
+        )
         if json_out:
             out.print_json(
                 json.dumps({"query": query, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False)

@@ -11,7 +11,7 @@ import importlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -772,10 +772,67 @@ def where_indexed(
     index: str | Path | None = None,
     rebuild: bool = False,
     min_score: float = 0.6,
+    semantic: bool = False,
+    max_encode: int = 20_000,
 ) -> list[Any]:
-    """`where` on the corpus's persistent index, brought up to date first."""
+    """`where` on the corpus's persistent index, brought up to date first. With `semantic`,
+    also the sentences whose embeddings are close to the query's: its translations in another
+    language and close paraphrases (needs the semantic extra; see where_semantic)."""
     db, _res = open_corpus_index(corpus, index=index, rebuild=rebuild)
     try:
-        return where_in_index(db, query, min_score=min_score)
+        hits = where_in_index(db, query, min_score=min_score)
+        if not semantic:
+            return hits
+        from . import where as where_mod
+
+        extra = where_semantic(db, query, max_encode=max_encode)
+        seen = [(h.doc_id, h.span) for h in hits]
+        hits += [h for h in extra if not any(d == h.doc_id and s.overlaps(h.span) for d, s in seen)]
+        return where_mod.order_hits([replace(h, origin=False) for h in hits])
     finally:
         db.close()
+
+
+def where_semantic(db: Any, query: str, *, max_encode: int = 20_000, limit: int = 10) -> list[Any]:
+    """Sentences of the index whose embeddings are close to the query's (where.semantic_hits).
+
+    Every sentence needs an embedding: those a trace already encoded come from the index's
+    cache, the rest are encoded now (about 200 sentences/s on one core) and cached — unless
+    more than `max_encode` are missing, which is refused rather than left running for hours."""
+    from . import cues, indexdb
+    from . import semantic as sem
+    from . import where as where_mod
+    from .errors import InputError
+
+    if not sem.available():
+        raise sem.SemanticUnavailable()
+    c = indexdb.load_corpus(db)
+    langs = {d.id: d.meta.language or "zh" for d in c.documents}
+    units = index_mod.make_units(c.articles, langs)
+    norm = [pa.norm.text for pa in c.articles]
+    texts = [norm[u.article_idx][u.sentence.norm.start : u.sentence.norm.end] for u in units]
+    enc = sem.Encoder()
+    cache = _IndexEmbeddings(db)
+    keys = list(dict.fromkeys(sem.cache_key(t, enc.name) for t in texts))
+    missing = len(keys) - len(cache.get_many(keys))
+    if missing > max_encode:
+        raise InputError(
+            None,
+            f"semantic where would encode {missing:,} sentences not yet embedded (about "
+            f"{missing / 200 / 60:.0f} min); raise --max-encode, or trace with the semantic channel first",
+        )
+    vectors = sem.encode_cached(enc, texts, cache)
+    qvec = enc.encode([" ".join(query.split())])[0]
+    return where_mod.semantic_hits(
+        query,
+        qvec,
+        units,
+        vectors,
+        {d.id: d for d in c.documents},
+        {pa.article.id: pa.article for pa in c.articles},
+        translation_min=sem.TRANSLATION_ACCEPT,
+        paraphrase_min=sem.PARAPHRASE_ACCEPT,
+        limit=limit,
+        quoted=cues.is_quoted,
+        attributed=cues.is_attributed,
+    )

@@ -70,8 +70,7 @@ def query_key(text: str) -> str:
     """The compact key of a user's query, normalised exactly like corpus text."""
     if not text or not text.strip():
         raise EmptyQuery(None, "empty query: give a sentence to look for")
-    lang = "en" if sum(1 for c in text if c.isascii() and c.isalpha()) > len(text) / 2 else "zh"
-    norm = normalise(text, Span(0, len(text)), language=lang)
+    norm = normalise(text, Span(0, len(text)), language=query_language(text))
     key, _ = compact(norm.text)
     if not key:
         raise EmptyQuery(None, "the query has no letters or digits to look for")
@@ -217,3 +216,67 @@ def order_hits(hits: Sequence[Hit]) -> list[Hit]:
     out = [replace(origin, origin=True)]
     out.extend(h for h in ordered if h is not origin)
     return out
+
+
+def query_language(text: str) -> str:
+    """'en' when most of the query's letters are Latin, else 'zh' (as query_key decides)."""
+    return "en" if sum(1 for c in text if c.isascii() and c.isalpha()) > len(text) / 2 else "zh"
+
+
+def semantic_hits(
+    query: str,
+    query_vector: Any,
+    units: Sequence[Unit],
+    vectors: Any,
+    documents: Mapping[str, Document],
+    articles: Mapping[str, Article],
+    *,
+    translation_min: float,
+    paraphrase_min: float,
+    limit: int = 10,
+    quoted: Callable[[str, Span], bool] | None = None,
+    attributed: Callable[[str, Span], bool] | None = None,
+) -> list[Hit]:
+    """Sentences whose embedding is close to the query's: in another language a translation
+    of it (cosine ≥ translation_min), in the query's language a paraphrase (≥ paraphrase_min).
+    `vectors[i]` is the unit-normalised embedding of `units[i]`; the best `limit` are kept."""
+    import numpy as np
+
+    if not units:
+        return []
+    lang = query_language(query)
+    cos = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
+    order = np.argsort(-cos, kind="stable")
+    hits: list[Hit] = []
+    for i in order.tolist():
+        u, c = units[i], float(cos[i])
+        cross = u.language != lang
+        if c < (translation_min if cross else paraphrase_min):
+            if c < min(translation_min, paraphrase_min):
+                break
+            continue
+        doc = documents[u.doc_id]
+        art = articles.get(u.article_id)
+        span = u.sentence.span
+        hits.append(
+            Hit(
+                doc_id=u.doc_id,
+                file=doc.file,
+                article_id=u.article_id,
+                title=art.title if art else doc.meta.title,
+                source=(art.source if art else None) or doc.meta.publisher,
+                date=(art.date if art else None) or doc.meta.date,
+                span=span,
+                line=_line_of(doc.raw, span.start),
+                text=span.of(doc.raw),
+                score=c,
+                coverage=1.0,
+                kind=Kind.TRANSLATION if cross else Kind.PARAPHRASE,
+                quoted=bool(quoted and quoted(doc.raw, span)),
+                attributed=bool(attributed and attributed(doc.raw, span)),
+                hit_key=u.key,
+            )
+        )
+        if len(hits) >= limit:
+            break
+    return hits
