@@ -349,6 +349,15 @@ def verify(
     return out
 
 
+def _longest_common(a: str, b: str) -> str:
+    """The longest stretch the two texts share word for word (an Indel matching block)."""
+    best = ""
+    for blk in Indel.opcodes(a, b).as_matching_blocks():
+        if blk.size > len(best):
+            best = a[blk.a : blk.a + blk.size]
+    return best
+
+
 def drop_set_phrases(
     matches: Sequence[Match],
     units: Sequence[Unit],
@@ -358,12 +367,15 @@ def drop_set_phrases(
     max_cover: float = 0.6,
     min_contexts: int = 3,
     same_context: float = 0.7,
+    min_core: int = 10,
 ) -> list[Match]:
     """Drop short partial matches whose text recurs in at least `min_contexts` different
     sentence contexts of the corpus: a set phrase (以中国式现代化全面推进强国建设、民族复兴伟业)
     that many texts use, not a passage one text took from another. Copies of one sentence
     (a speech and its reprints) are one context, so a clause a policy took from a reprinted
-    speech still counts as reuse."""
+    speech still counts as reuse. A near-verbatim match is judged by the longest stretch its
+    two sides share word for word, when that is at least `min_core` characters
+    (锚定2035年建成科技强国 in 锚定2035年建成科技强国宏伟目标 / …的战略目标)."""
     verdict: dict[str, bool] = {}
     out = []
     for m in matches:
@@ -382,9 +394,16 @@ def drop_set_phrases(
         ):
             out.append(m)
             continue
-        core = ua.key[m.a0 : m.a1] if la <= lb else ub.key[m.b0 : m.b1]
-        if len(core) >= 14:  # the edges of an exact match depend on its two contexts
-            core = core[2:-2]
+        wa, wb = ua.key[m.a0 : m.a1], ub.key[m.b0 : m.b1]
+        if wa == wb:
+            core = wa
+            if len(core) >= 14:  # the edges of an exact match depend on its two contexts
+                core = core[2:-2]
+        else:  # a near-verbatim clause: its longest stretch the two share word for word
+            core = _longest_common(wa, wb)
+            if len(core) < min_core:
+                out.append(m)
+                continue
         if core not in verdict:
             pool = set(shingles.units_with(core).tolist()) | {m.a, m.b}
             contexts: list[str] = []
