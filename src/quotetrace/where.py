@@ -10,7 +10,7 @@ dropped clause still finds its places and the hit's raw span is exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz.distance import Indel
@@ -155,42 +155,51 @@ def where(
         pending.append((u, q0, q1, u0, u1, kind, score, cov))
     doc_of = documents(sorted({p[0].doc_id for p in pending})) if callable(documents) else documents
     for u, q0, q1, u0, u1, kind, score, cov in pending:
-        doc = doc_of[u.doc_id]
-        raw = doc.raw
-        span = Span(int(u.raw_pos[u0]), int(u.raw_pos[u1 - 1]) + 1)
-        art = articles.get(u.article_id)
         ops = tuple(
             (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
             for op in Indel.opcodes(key[q0:q1], u.key[u0:u1])
         )
-        hits.append(
-            Hit(
-                doc_id=u.doc_id,
-                file=doc.file,
-                article_id=u.article_id,
-                title=art.title if art else doc.meta.title,
-                source=(art.source if art else None) or doc.meta.publisher,
-                date=(art.date if art else None) or doc.meta.date,
-                span=span,
-                line=_line_of(raw, span.start),
-                text=span.of(raw),
-                score=score,
-                coverage=cov,
-                kind=kind,
-                quoted=bool(quoted and quoted(raw, span)),
-                attributed=bool(attributed and attributed(raw, span)),
-                diff=ops,
-                query_part=key[q0:q1],
-                hit_key=u.key[u0:u1],
-            )
-        )
+        span = Span(int(u.raw_pos[u0]), int(u.raw_pos[u1 - 1]) + 1)
+        hit = _hit(u, span, doc_of[u.doc_id], articles, score, cov, kind, quoted, attributed)
+        hits.append(replace(hit, diff=ops, query_part=key[q0:q1], hit_key=u.key[u0:u1]))
     return order_hits(hits)
+
+
+def _hit(
+    u: Unit,
+    span: Span,
+    doc: Document,
+    articles: Mapping[str, Article],
+    score: float,
+    coverage: float,
+    kind: Kind,
+    quoted: Callable[[str, Span], bool] | None,
+    attributed: Callable[[str, Span], bool] | None,
+) -> Hit:
+    """A hit at `span` of unit u's document, with its article's title, source and date."""
+    art = articles.get(u.article_id)
+    return Hit(
+        doc_id=u.doc_id,
+        file=doc.file,
+        article_id=u.article_id,
+        title=art.title if art else doc.meta.title,
+        source=(art.source if art else None) or doc.meta.publisher,
+        date=(art.date if art else None) or doc.meta.date,
+        span=span,
+        line=_line_of(doc.raw, span.start),
+        text=span.of(doc.raw),
+        score=score,
+        coverage=coverage,
+        kind=kind,
+        quoted=bool(quoted and quoted(doc.raw, span)),
+        attributed=bool(attributed and attributed(doc.raw, span)),
+        hit_key=u.key,
+    )
 
 
 def order_hits(hits: Sequence[Hit]) -> list[Hit]:
     """Earliest first (undated last), best match first within a date; the first hit of the
     earliest date that covers the query best is marked as the origin."""
-    from dataclasses import replace
 
     def key(h: Hit) -> tuple[Any, ...]:
         # a date prefix ("2023") is not known to precede a full date inside it ("2023-02-21")
@@ -255,28 +264,8 @@ def semantic_hits(
             if c < min(translation_min, paraphrase_min):
                 break
             continue
-        doc = documents[u.doc_id]
-        art = articles.get(u.article_id)
-        span = u.sentence.span
-        hits.append(
-            Hit(
-                doc_id=u.doc_id,
-                file=doc.file,
-                article_id=u.article_id,
-                title=art.title if art else doc.meta.title,
-                source=(art.source if art else None) or doc.meta.publisher,
-                date=(art.date if art else None) or doc.meta.date,
-                span=span,
-                line=_line_of(doc.raw, span.start),
-                text=span.of(doc.raw),
-                score=c,
-                coverage=1.0,
-                kind=Kind.TRANSLATION if cross else Kind.PARAPHRASE,
-                quoted=bool(quoted and quoted(doc.raw, span)),
-                attributed=bool(attributed and attributed(doc.raw, span)),
-                hit_key=u.key,
-            )
-        )
+        kind = Kind.TRANSLATION if cross else Kind.PARAPHRASE
+        hits.append(_hit(u, u.sentence.span, documents[u.doc_id], articles, c, 1.0, kind, quoted, attributed))
         if len(hits) >= limit:
             break
     return hits
