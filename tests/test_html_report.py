@@ -241,3 +241,16 @@ def test_no_reuse_still_gives_a_page() -> None:
     page = parse(render_html(summarise([], corpus), corpus))
     assert page.marks == []
     assert all(float(s["data-reused-share"]) == 0.0 for s in page.sections if "data-article" in s)
+
+
+def test_trace_leaves_the_html_page_out_for_a_corpus_too_big_to_read_in_a_browser(
+    tmp_path, seed_corpus
+) -> None:
+    from quotetrace import pipeline
+
+    result = pipeline.TraceResult(seed_corpus, [], {})
+    files = pipeline.write_outputs(result, tmp_path / "small")
+    assert files["html"].exists()
+    files = pipeline.write_outputs(result, tmp_path / "big", html_max_chars=1000)
+    assert "html" not in files and not (tmp_path / "big" / "report.html").exists()
+    assert files["report"].exists()

@@ -324,8 +324,16 @@ def evaluate_files(
 # --------------------------------------------------------------------------- commands
 
 
-def write_outputs(result: TraceResult, out_dir: str | Path) -> dict[str, Path]:
-    """alignments.jsonl, citations.graphml, report.json and report.html, each written atomically."""
+#: report.html holds every document's full text: above this many characters it would be a page
+#: no browser opens comfortably, so `trace` leaves it out (`report --format html DOC…` still works)
+HTML_MAX_CHARS = 20_000_000
+
+
+def write_outputs(
+    result: TraceResult, out_dir: str | Path, *, html_max_chars: int = HTML_MAX_CHARS
+) -> dict[str, Path]:
+    """alignments.jsonl, citations.graphml, report.json and report.html, each written atomically
+    (report.html only for corpora up to `html_max_chars` characters)."""
     from . import graph as graph_mod
     from . import html_report, store
     from . import report as report_mod
@@ -337,14 +345,16 @@ def write_outputs(result: TraceResult, out_dir: str | Path) -> dict[str, Path]:
         "alignments": out / "alignments.jsonl",
         "graph": out / "citations.graphml",
         "report": out / "report.json",
-        "html": out / "report.html",
     }
+    if sum(len(d.raw) for d in result.corpus.documents) <= html_max_chars:
+        files["html"] = out / "report.html"
     store.write_alignments(files["alignments"], result.alignments, docs)
     g = graph_mod.build_graph(result.alignments, arts, docs, level="article")
     store.atomic_write(files["graph"], graph_mod.graph_bytes(g, format="graphml"))
     reports = report_mod.summarise(result.alignments, result.corpus)
     store.write_json(files["report"], report_mod.report_json(reports))
-    store.atomic_write(files["html"], html_report.render_html(reports, result.corpus))
+    if "html" in files:
+        store.atomic_write(files["html"], html_report.render_html(reports, result.corpus))
     return files
 
 
