@@ -531,3 +531,21 @@ def test_shifted_detections_score_zero(dev_gold: tuple[Gold, dict[str, str]]) ->
     r = evaluate(resolved, wrong)
     assert r.detections_scored == len(dets)
     assert r.overall.precision == 0.0 and r.overall.recall == 0.0 and r.overall.plagdet == 0.0
+
+
+def test_source_spans_are_scored_where_the_detection_points_into_the_gold_source() -> None:
+    # right target, but the source span runs 10 characters past the gold source
+    r = evaluate(GOLD, [_det("d1", (G0, G1), (0, 50))], texts=TEXTS)
+    assert r.source is not None
+    assert r.source.recall == pytest.approx(1.0)
+    gold_chars = len("".join(SRC[0:40].split()))
+    det_chars = len("".join(SRC[0:50].split()))
+    assert r.source.precision == pytest.approx(gold_chars / det_chars)
+    assert (r.source.n_records, r.source.n_detections, r.source.via_copy) == (1, 1, 0)
+    assert r.to_dict()["source_spans"]["records"] == 1
+
+
+def test_a_detection_from_a_copy_counts_as_via_copy_not_in_source_scores() -> None:
+    c0, c1 = 0, COPY.index("。**") + 1
+    r = evaluate(GOLD, [_det("d1", (G0, G1), (c0, c1), sfile="c.txt")], texts=TEXTS)
+    assert r.source is not None and r.source.via_copy == 1 and r.source.n_detections == 0

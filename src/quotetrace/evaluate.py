@@ -50,6 +50,7 @@ __all__ = [
     "Negative",
     "RecordResult",
     "Scores",
+    "SourceScores",
     "annotated_regions",
     "evaluate",
     "evaluate_corpus",
@@ -503,6 +504,29 @@ class DetectionResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceScores:
+    """Character overlap of *source* spans (design.md §7), over the matched pairs whose
+    detection takes the passage from the record's own source file: did the tool point at the
+    right place in the source? (A detection sourced in a copy of the source — a reprint — is
+    right about the text but has other offsets; it is counted in `via_copy`, not scored here.)"""
+
+    precision: float  # mean over detections: share of their source chars inside matched records' sources
+    recall: float  # mean over records: share of their source chars covered by matched detections' sources
+    n_records: int
+    n_detections: int
+    via_copy: int  # matched detections whose source lies in another file (a copy of the source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "records": self.n_records,
+            "detections": self.n_detections,
+            "via_copy": self.via_copy,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class EvalResult:
     overall: Scores
     by_kind: tuple[Scores, ...]  # the four kinds, then verbatim+near_verbatim
@@ -516,6 +540,7 @@ class EvalResult:
     kind_confusion: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # gold kind → detected kind → n
     records: tuple[RecordResult, ...] = field(default=(), repr=False)
     detections: tuple[DetectionResult, ...] = field(default=(), repr=False)
+    source: SourceScores | None = None
 
     def bucket(self, name: str) -> Scores:
         if name == "all":
@@ -540,6 +565,8 @@ class EvalResult:
             "detections": {"total": self.detections_total, "scored": self.detections_scored},
             "kind_confusion": {g: dict(row) for g, row in self.kind_confusion},
         }
+        if self.source is not None:
+            out["source_spans"] = self.source.to_dict()
         if details:
             out["records"] = [
                 {
@@ -824,6 +851,7 @@ def evaluate(
         )
 
     scores = [_scores(name, kinds, recs, rec_recall, rec_pieces, dets, det_prec) for name, kinds in BUCKETS]
+    source = _source_scores(recs, dets, matches, chars)
 
     # negative probes touched by any detection (scored or not: a probe is annotated by definition)
     det_by_file: dict[str, list[_Det]] = defaultdict(list)
@@ -857,6 +885,44 @@ def evaluate(
         ),
         records=tuple(rec_results),
         detections=tuple(det_results),
+        source=source,
+    )
+
+
+def _source_scores(
+    recs: Sequence[GoldRecord], dets: Sequence[_Det], matches: Sequence[Sequence[GoldRecord]], chars: _Chars
+) -> SourceScores:
+    """Source-span precision and recall over matched pairs in the same source file."""
+    rec_cover: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    det_prec: list[float] = []
+    via_copy = 0
+    for d, ms in zip(dets, matches, strict=True):
+        same = [r for r in ms if r.source_file == d.sfile]
+        if ms and not same:
+            via_copy += 1
+        if not same:
+            continue
+        inside = [ov for r in same if (ov := _overlap(d.sstart, d.send, r.source.start, r.source.end))]
+        det_prec.append(_safe_div(chars.count(d.sfile, inside), chars.count(d.sfile, [(d.sstart, d.send)])))
+        for r in same:
+            if ov := _overlap(d.sstart, d.send, r.source.start, r.source.end):
+                rec_cover[r.id].append(ov)
+            else:
+                rec_cover.setdefault(r.id, [])
+    by_id = {r.id: r for r in recs}
+    rec_recall = [
+        _safe_div(
+            chars.count(r.source_file, cov), chars.count(r.source_file, [(r.source.start, r.source.end)])
+        )
+        for rid, cov in rec_cover.items()
+        if (r := by_id[rid])
+    ]
+    return SourceScores(
+        precision=_safe_div(sum(det_prec), len(det_prec)),
+        recall=_safe_div(sum(rec_recall), len(rec_recall)),
+        n_records=len(rec_recall),
+        n_detections=len(det_prec),
+        via_copy=via_copy,
     )
 
 

@@ -132,6 +132,12 @@ def eval_table(result: Any) -> Table:
     for r in rows:
         t.add_row(*r)
     extra = f"negatives touched: {result.negatives_touched:.3f}   short detections: {result.short_detections}"
+    src = getattr(result, "source", None)
+    if src is not None:
+        extra += (
+            f"\nsource spans: P {src.precision:.3f}  R {src.recall:.3f}  ({src.n_records} records, "
+            f"{src.n_detections} detections in the record's source file; {src.via_copy} via a copy)"
+        )
     t.caption = extra
     return t
 
