@@ -291,10 +291,15 @@ def verify(
     out = []
     # two whole sentences that agree closely are one match, whatever their edits' positions
     # (unless one sentence is contained in the other: then the exact region is the answer)
-    regions = local_regions(ua.key, ub.key)
-    contained = any(r[1] - r[0] >= 0.95 * len(ua.key) or r[3] - r[2] >= 0.95 * len(ub.key) for r in regions)
-    if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
+    if ua.key == ub.key:  # a copied sentence (the commonest candidate): no seeds to chain
         regions = [(0, len(ua.key), 0, len(ub.key))]
+    else:
+        regions = local_regions(ua.key, ub.key)
+        contained = any(
+            r[1] - r[0] >= 0.95 * len(ua.key) or r[3] - r[2] >= 0.95 * len(ub.key) for r in regions
+        )
+        if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
+            regions = [(0, len(ua.key), 0, len(ub.key))]
     for a0, a1, b0, b1 in regions:
         if word_boundaries is not None:
             a0, a1 = _snap(a0, a1, ua.key, word_boundaries)
