@@ -156,30 +156,31 @@ def classify(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind | None, 
 
 
 @lru_cache(maxsize=65536)
-def _mentions(key: str) -> tuple[bool, ...]:
-    """Per character of a unit key: is it part of the name of an event, speech or document?"""
-    mask = [False] * len(key)
+def _evidence_mask(key: str, k: int = 6) -> bytes:
+    """Per character of a unit key, 1 when it is evidence of reuse: covered by a k-gram that is
+    not a background stock phrase, and not part of a name (`cues.mention_ranges`). Computed
+    once per key (a unit meets many candidates)."""
+    n = len(key)
+    if n < k:
+        mask = bytearray(b"\x01" * n)
+    else:
+        stock = stock_grams()
+        fresh = [key[i : i + k] not in stock for i in range(n - k + 1)]
+        # prefix sums: character p is covered when some k-gram starting in [p-k+1, p] is fresh
+        acc = [0]
+        for f in fresh:
+            acc.append(acc[-1] + f)
+        mask = bytearray(1 if acc[min(p, n - k) + 1] - acc[max(0, p - k + 1)] > 0 else 0 for p in range(n))
     for s, e in mention_ranges(key):
-        mask[s:e] = [True] * (e - s)
-    return tuple(mask)
-
-
-def _is_evidence(key: str, p: int, mentions: tuple[bool, ...], stock: frozenset[str], k: int = 6) -> bool:
-    """Is key[p] evidence of reuse? Covered by a k-gram that is not a background stock phrase,
-    and not part of a name (`cues.mention_ranges`)."""
-    if mentions[p]:
-        return False
-    if len(key) < k:
-        return True
-    return any(key[i : i + k] not in stock for i in range(max(0, p - k + 1), min(p, len(key) - k) + 1))
+        mask[s:e] = bytes(e - s)
+    return bytes(mask)
 
 
 def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, enough: int = 1 << 30) -> int:
     """Characters the two windows share (Indel matching blocks) that are evidence on both
-    sides (`_is_evidence`), counted up to `enough`: a match made only of set phrases and names
+    sides (`_evidence_mask`), counted up to `enough`: a match made only of set phrases and names
     of events or documents is a mention, not reuse."""
-    stock = stock_grams()
-    ma, mb = _mentions(ka), _mentions(kb)
+    ea, eb = _evidence_mask(ka), _evidence_mask(kb)
     wa, wb = ka[a0:a1], kb[b0:b1]
     blocks = (
         [(0, 0, len(wa))]
@@ -188,8 +189,9 @@ def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, eno
     )
     n = 0
     for ba, bb, size in blocks:
+        x, y = a0 + ba, b0 + bb
         for i in range(size):
-            if _is_evidence(ka, a0 + ba + i, ma, stock) and _is_evidence(kb, b0 + bb + i, mb, stock):
+            if ea[x + i] and eb[y + i]:
                 n += 1
                 if n >= enough:
                     return n
