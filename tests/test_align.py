@@ -166,3 +166,27 @@ def test_a_traditional_script_reprint_is_found_with_offsets_into_its_own_text():
     t = als[0].target.span.of(raws["d1"])
     assert t.startswith("加強基礎研究") and t.endswith("技術源頭供給。")
     assert "加强基础研究要突出前瞻性" in als[0].source.span.of(raws["d0"])
+
+
+LIST_SRC = (
+    "在新时代科技事业发展实践中，我们不断深化规律性认识，积累了许多重要经验。"
+    "主要是：坚持党的全面领导，加强党中央对科技工作的集中统一领导，保证科技事业始终沿着正确方向前进。"
+    "坚持走中国特色自主创新道路，立足自力更生、艰苦奋斗，推进高水平科技自立自强。"
+    "坚持创新引领发展，树牢抓创新就是抓发展的理念，以科技创新引领高质量发展。"
+)
+
+
+def test_a_summary_listing_short_clauses_after_a_shared_sentence_is_one_passage():
+    tgt = (
+        "在新时代科技事业发展实践中，我们不断深化规律性认识，积累了许多重要经验，主要是：坚持党的全面领导，"
+        "坚持走中国特色自主创新道路，坚持创新引领发展。"
+    )
+    als, raws, _ = _align(LIST_SRC, tgt)
+    assert len(als) == 1
+    t = als[0].target.span.of(raws["d1"])
+    assert t.startswith("在新时代") and "坚持走中国特色自主创新道路" in t and "坚持创新引领发展" in t
+
+
+def test_short_shared_clauses_alone_are_not_reuse():
+    tgt = "全市上下要坚持党的全面领导，坚持创新引领发展，扎实做好今年各项工作。"
+    assert _align(LIST_SRC, tgt)[0] == []

@@ -36,6 +36,9 @@ class Match:
     b1: int
     score: float
     kind: Kind
+    # a short clause both texts share whole (坚持党的全面领导): too common to stand alone, it
+    # counts only inside a passage that also holds a match that stands on its own
+    weak: bool = False
 
 
 def _seeds(a: str, b: str, k: int) -> list[tuple[int, int]]:
@@ -239,6 +242,14 @@ def _enclosing(starts: tuple[int, ...], k0: int, k1: int) -> tuple[int, int]:
     return c0, c1
 
 
+def _whole_clauses(ua: Unit, ub: Unit, region: tuple[int, int, int, int], raws: Mapping[str, str]) -> bool:
+    """The region is (≥ 90 % of) one whole clause on both sides."""
+    a0, a1, b0, b1 = region
+    ca0, ca1 = _enclosing(clause_starts(ua, raws[ua.doc_id]), a0, a1)
+    cb0, cb1 = _enclosing(clause_starts(ub, raws[ub.doc_id]), b0, b1)
+    return (a1 - a0) >= 0.9 * (ca1 - ca0) and (b1 - b0) >= 0.9 * (cb1 - cb0)
+
+
 def _clause_match(
     ua: Unit,
     ub: Unit,
@@ -282,6 +293,7 @@ def verify(
     raws: Mapping[str, str] | None = None,
     clause_evidence: float = 0.8,
     clause_min_chars: int = 14,
+    weak_chars: int = 6,
 ) -> list[Match]:
     """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions.
 
@@ -321,15 +333,23 @@ def verify(
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
-        if length < min_chars and not (
-            length >= min_quoted_chars
-            and (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
-        ):
-            continue
         if (
+            length < min_chars
+            and not (
+                length >= min_quoted_chars
+                and (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
+            )
+        ) or (
             not quoted
             and shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=min_informative) < min_informative
         ):
+            if (
+                raws is not None
+                and kind == Kind.VERBATIM
+                and length >= weak_chars
+                and _whole_clauses(ua, ub, (a0, a1, b0, b1), raws)
+            ):
+                out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind, weak=True))
             continue
         # a short clause embedded in two unrelated sentences is a set phrase, not reuse:
         # short matches must be quoted or make up (nearly) a whole sentence on one side
@@ -343,7 +363,9 @@ def verify(
             if raws is None or quoted:
                 continue
             found = _clause_match(ua, ub, (a0, a1, b0, b1), raws, near_cutoff=near_cutoff)
-            if found is None:
+            if found is None or min(found[1] - found[0], found[3] - found[2]) < clause_min_chars:
+                if kind == Kind.VERBATIM and _whole_clauses(ua, ub, (a0, a1, b0, b1), raws):
+                    out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind, weak=True))
                 continue
             a0, a1, b0, b1, kind, score = found
             length = min(a1 - a0, b1 - b0)
@@ -386,6 +408,9 @@ def drop_set_phrases(
     verdict: dict[str, bool] = {}
     out = []
     for m in matches:
+        if m.weak:  # judged by its passage, in merge_passages
+            out.append(m)
+            continue
         ua, ub = units[m.a], units[m.b]
         la, lb = m.a1 - m.a0, m.b1 - m.b0
         partial = la < max_cover * len(ua.key) or lb < max_cover * len(ub.key)
@@ -560,6 +585,8 @@ def merge_passages(
                 target.a_spans.append(sa)
                 target.b_spans.append(sb)
         for p in passages:
+            if all(m.weak for m in p.matches):
+                continue  # short shared clauses with nothing that stands on its own
             first_a = min((m.a, m.a0) for m in p.matches)
             last_a = max((m.a, m.a1) for m in p.matches)
             first_b = min((m.b, m.b0) for m in p.matches)
