@@ -549,3 +549,15 @@ def test_a_detection_from_a_copy_counts_as_via_copy_not_in_source_scores() -> No
     c0, c1 = 0, COPY.index("。**") + 1
     r = evaluate(GOLD, [_det("d1", (G0, G1), (c0, c1), sfile="c.txt")], texts=TEXTS)
     assert r.source is not None and r.source.via_copy == 1 and r.source.n_detections == 0
+
+
+def test_a_detection_whose_origin_is_the_gold_source_matches() -> None:
+    # immediate source: some other text; origin: the gold's source, where the gold records it
+    d = _det("d1", (G0, G1), (0, len(OTHER)), sfile="o.txt")
+    d["origin"] = {"doc": "s", "file": "s.txt", "start": 0, "end": 40}
+    r = evaluate(GOLD, [d], texts=TEXTS)
+    assert r.detections[0].matches == ("g1",) and r.overall.recall == 1.0
+    assert (
+        evaluate(GOLD, [_det("d1", (G0, G1), (0, len(OTHER)), sfile="o.txt")], texts=TEXTS).overall.recall
+        == 0
+    )

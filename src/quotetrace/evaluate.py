@@ -10,7 +10,9 @@ Definitions (R = scored detections, S = gold records; d ⊓ s = their overlappin
   same file and the detection's source is the record's source text or a copy of it: the source
   spans overlap in one file, or the two source texts are the same text once whitespace,
   punctuation and markup are removed (`same_text`). Nothing is keyed to file names, so reprints
-  of a source anywhere in the corpus count as that source.
+  of a source anywhere in the corpus count as that source. The detection's `origin` (its earliest
+  occurrence, when the immediate source is itself a reuse) counts as its source too: the gold
+  records a reuse at its earliest location.
 - recall = mean over S of |∪ matching d ⊓ s| / |s|.
 - precision = mean over the *scored* detections of |∪ matching s ⊓ d| / |d|; a scored detection
   that matches nothing scores 0. A detection is scored when its target lies in the annotated
@@ -636,6 +638,7 @@ class _Det:
     send: int
     stext: str | None
     quoted: bool
+    origin: tuple[str, int, int] | None = None  # (file, start, end) of the earliest occurrence
 
 
 def _parse_detection(i: int, d: Mapping[str, Any]) -> _Det:
@@ -653,6 +656,11 @@ def _parse_detection(i: int, d: Mapping[str, Any]) -> _Det:
             send=int(s["end"]),
             stext=s.get("text"),
             quoted=bool(d.get("quoted", False)),
+            origin=(
+                (str(o["file"]), int(o["start"]), int(o["end"]))
+                if isinstance(o := d.get("origin"), Mapping) and "file" in o
+                else None
+            ),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise InputError(None, f"detection {d.get('id', i + 1)}: bad or missing field {e}") from e
@@ -788,7 +796,20 @@ def evaluate(
     def source_matches(d: _Det, r: GoldRecord, share: float) -> bool:
         if d.sfile == r.source_file and _overlap(d.sstart, d.send, r.source.start, r.source.end):
             return True
-        return same_text(source_text(d), r.source_text, covered_share=share)
+        if same_text(source_text(d), r.source_text, covered_share=share):
+            return True
+        # the gold sources a reuse at its earliest location, which is the detection's `origin`
+        # when its immediate source is itself a reuse (design.md §4)
+        if d.origin is None:
+            return False
+        ofile, o0, o1 = d.origin
+        if ofile == r.source_file and _overlap(o0, o1, r.source.start, r.source.end):
+            return True
+        return (
+            texts is not None
+            and ofile in texts
+            and same_text(texts[ofile][o0:o1], r.source_text, covered_share=share)
+        )
 
     # matches[i] = gold records detection i matches
     matches: list[list[GoldRecord]] = []
