@@ -264,3 +264,16 @@ def test_eval_bad_gold_file_is_one_line_exit_2(tmp_path: Path) -> None:
     bad.write_text("{not json\n", encoding="utf-8")
     res = runner.invoke(app, ["eval", "--gold", str(bad), "--alignments", str(bad)])
     assert res.exit_code == 2 and "gold.jsonl" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_trace_error_in_a_real_process_is_exactly_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02 binary")
+    proc = subprocess.run(
+        [sys.executable, "-m", "quotetrace", "trace", str(tmp_path), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("quotetrace: error:") and proc.stderr.count("\n") == 1
+    assert "bad.txt" in proc.stderr and not (tmp_path / "out").exists()

@@ -92,6 +92,8 @@ class _Progress:
             TimeElapsedColumn(),
             console=console,
             transient=True,
+            # a pipe or a log file gets no bar, and no stray blank line before an error
+            disable=not console.is_terminal,
         )
         self._tasks: dict[str, Any] = {}
 
