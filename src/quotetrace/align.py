@@ -300,7 +300,9 @@ def verify(
     With the documents' raw texts (`raws`), a short stretch shared inside two longer sentences
     is judged by its clauses (`_clause_match`) instead of being dropped as a likely set phrase;
     it must then be `clause_min_chars` long (shorter shared clauses are mostly formulas: 深入实施人才强国战略)
-    and be evidence (`shared_evidence`) for `clause_evidence` of its length."""
+    and be evidence (`shared_evidence`) for `clause_evidence` of its length. A shorter clause
+    (≥ `weak_chars`) that both texts share whole becomes a *weak* match, which merge_passages
+    keeps only inside a passage that also holds a match standing on its own."""
     ua, ub = units[c.a], units[c.b]
     out = []
     # two whole sentences that agree closely are one match, whatever their edits' positions
