@@ -41,3 +41,25 @@ def test_unknown_names_are_attribute_errors() -> None:
 def test_version_matches_the_package_metadata() -> None:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert quotetrace.__version__ == meta["project"]["version"]
+
+
+def test_no_public_name_shadows_a_submodule() -> None:
+    modules = {p.stem for p in (ROOT / "src" / "quotetrace").glob("*.py")}
+    assert not set(quotetrace.__all__) & modules
+
+
+def test_every_command_runs_in_a_fresh_process(raw_dir: Path, tmp_path: Path) -> None:
+    """Import order inside one test process can hide a package attribute shadowing a module."""
+    import subprocess
+    import sys
+
+    for args in (
+        ["report", "--corpus", str(raw_dir), "--format", "json"],
+        ["report", "--corpus", str(raw_dir), "--format", "csv"],
+        ["graph", "--corpus", str(raw_dir), "-o", str(tmp_path / "g.graphml")],
+        ["where", "基础研究是整个科学体系的源头", "--corpus", str(raw_dir), "--json"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "quotetrace", *args], capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, (args, proc.stderr)

@@ -23,7 +23,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-#: public name → module that defines it
+#: public name → module that defines it. Never the name of a submodule: `from . import report`
+#: inside the package would then get this attribute instead of the module.
 _API = {
     "trace": "pipeline",
     "trace_indexed": "pipeline",
@@ -32,7 +33,6 @@ _API = {
     "orient_alignments": "pipeline",
     "write_outputs": "pipeline",
     "where_indexed": "pipeline",
-    "report": "pipeline",
     "citation_graph": "pipeline",
     "Config": "config",
     "Alignment": "model",
