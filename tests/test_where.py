@@ -122,3 +122,12 @@ def test_an_english_sentence_finds_its_chinese_original_with_semantic_where(tmp_
     zh = [h for h in hits if h.kind == Kind.TRANSLATION]
     assert zh and any("基础研究是整个科学体系的源头" in h.text for h in zh)
     assert hits[0].origin
+
+
+def test_the_original_of_a_translated_query_is_its_origin() -> None:
+    from dataclasses import replace
+
+    english = replace(_hit("translation", "2023-03-10"), coverage=1.0)
+    chinese = replace(_hit("speech", "2023-02-21"), kind=Kind.TRANSLATION, score=0.70)
+    out = order_hits([english, chinese])
+    assert out[0].doc_id == "speech" and out[0].origin

@@ -199,7 +199,8 @@ def _hit(
 
 def order_hits(hits: Sequence[Hit]) -> list[Hit]:
     """Earliest first (undated last), best match first within a date; the first hit of the
-    earliest date that covers the query best is marked as the origin."""
+    earliest date that covers the query best is marked as the origin (a translation hit — the
+    text the query renders in another language — covers it whole)."""
 
     def key(h: Hit) -> tuple[Any, ...]:
         # a date prefix ("2023") is not known to precede a full date inside it ("2023-02-21")
@@ -220,8 +221,14 @@ def order_hits(hits: Sequence[Hit]) -> list[Hit]:
         return []
     dated = [h for h in ordered if h.date]
     pool = dated or ordered
-    best_cov = max(h.coverage * h.score for h in pool)
-    origin = next(h for h in pool if h.coverage * h.score >= 0.8 * best_cov)
+
+    def weight(h: Hit) -> float:
+        # a translation's score is a cosine, not a character similarity: it renders the query
+        # whole, so it weighs as a full match (the Chinese original of an English query)
+        return h.coverage * (1.0 if h.kind == Kind.TRANSLATION else h.score)
+
+    best_cov = max(weight(h) for h in pool)
+    origin = next(h for h in pool if weight(h) >= 0.8 * best_cov)
     out = [replace(origin, origin=True)]
     out.extend(h for h in ordered if h is not origin)
     return out
