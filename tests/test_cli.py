@@ -277,3 +277,12 @@ def test_trace_error_in_a_real_process_is_exactly_one_line(tmp_path: Path) -> No
     assert proc.returncode == 2
     assert proc.stderr.startswith("quotetrace: error:") and proc.stderr.count("\n") == 1
     assert "bad.txt" in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_a_failed_first_trace_leaves_no_index_behind(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02 binary")
+    res = runner.invoke(app, ["trace", str(corpus), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert sorted(p.name for p in corpus.iterdir()) == ["bad.txt"]

@@ -537,11 +537,20 @@ def open_corpus_index(
     if not folder.exists():
         raise CorpusNotFound(folder, "no such file or directory")
     path = Path(index) if index is not None else _index_path(folder)
+    new_dir = not path.parent.exists()
+    new_file = not path.exists()
     db = indexdb.open_index(path, rebuild=rebuild)
     try:
         res = indexdb.sync(db, folder, skip_bad=skip_bad, progress=progress)
     except BaseException:
         db.close()
+        if new_file:  # a first run that failed leaves no trace in the user's folder
+            import shutil
+
+            for leftover in (path, *path.parent.glob(path.name + "-*")):  # -wal, -shm, -journal
+                leftover.unlink(missing_ok=True)
+            if new_dir:
+                shutil.rmtree(path.parent, ignore_errors=True)
         raise
     return db, res
 
