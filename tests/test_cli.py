@@ -286,3 +286,17 @@ def test_a_failed_first_trace_leaves_no_index_behind(tmp_path: Path) -> None:
     res = runner.invoke(app, ["trace", str(corpus), "--out", str(tmp_path / "out")])
     assert res.exit_code == 2
     assert sorted(p.name for p in corpus.iterdir()) == ["bad.txt"]
+
+
+def test_an_empty_file_is_named_in_a_warning_and_skipped(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "基础研究是整个科学体系的源头，是所有技术问题的总机关。\n", encoding="utf-8"
+    )
+    (corpus / "empty.txt").write_bytes(b"")
+    res = runner.invoke(app, ["trace", str(corpus), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0
+    assert "empty.txt: empty file" in res.stderr
+    data = _json(runner.invoke(app, ["ingest", str(corpus), "--json"]))
+    assert [d["file"] for d in data["documents"]] == ["a.txt"]

@@ -624,6 +624,9 @@ def _plan(
         prev = by_file.get(rel)
         try:
             st = path.stat()
+            if st.st_size == 0:  # nothing to trace (ingest.load_documents skips it the same way)
+                plan.issues.append(f"{path}: empty file (skipped)")
+                continue
             fast = prev is not None and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns
             data = None if fast else path.read_bytes()
         except OSError as e:

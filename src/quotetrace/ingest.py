@@ -378,6 +378,9 @@ def load_documents(folder: Path, *, skip_bad: bool = False) -> tuple[tuple[Docum
         rel = path.relative_to(root).as_posix()
         try:
             data = path.read_bytes()
+            if not data:  # nothing to trace: say so rather than carry an empty document
+                issues.append(f"{path}: empty file (skipped)")
+                continue
             raw, encoding = decode(data, file=str(path))
         except OSError as e:
             err = DecodeError(path, f"cannot read: {e.strerror or e}")
