@@ -190,3 +190,10 @@ def test_a_summary_listing_short_clauses_after_a_shared_sentence_is_one_passage(
 def test_short_shared_clauses_alone_are_not_reuse():
     tgt = "全市上下要坚持党的全面领导，坚持创新引领发展，扎实做好今年各项工作。"
     assert _align(LIST_SRC, tgt)[0] == []
+
+
+def test_a_thousands_separator_is_not_a_clause_end():
+    pa, raw = article("d0", "该基金将投入1,000亿元支持基础研究，由科技部管理。")
+    (u,) = make_units([pa])
+    starts = A.clause_starts(u, raw)
+    assert len(starts) == 3 and u.key[starts[1] :].startswith("由科技部")

@@ -369,3 +369,16 @@ def test_orientation_with_cached_cues_equals_a_fresh_one(seed_corpus) -> None:
     first = pipeline.orient_alignments(als, seed_corpus, cues=cache)
     assert cache and first == fresh
     assert pipeline.orient_alignments(als, seed_corpus, cues=cache) == fresh
+
+
+def test_stored_cues_from_other_cue_code_are_not_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = ix.open_index(tmp_path / "index.sqlite")
+    try:
+        ix.write_cues(db, {("a", 0, 10): (True, False)}, {"a": "sha-a"})
+        assert ix.read_cues(db, {"a": "sha-a"})
+        monkeypatch.setattr(ix, "_cue_code", lambda: "upgraded")
+        assert ix.read_cues(db, {"a": "sha-a"}) == {}
+    finally:
+        db.close()

@@ -225,11 +225,13 @@ _CLAUSE_MARKS = frozenset("，；。！？：,;:!?")
 def clause_starts(u: Unit, raw: str) -> tuple[int, ...]:
     """Key positions that start a clause of the unit (0 and len(key) included): a clause
     mark (，；。！？：) stands in the raw text between two consecutive key characters."""
-    pos = u.raw_pos
+    pos, key = u.raw_pos, u.key
     out = [0]
-    for i in range(1, len(u.key)):
+    for i in range(1, len(key)):
         lo, hi = int(pos[i - 1]) + 1, int(pos[i])
         if hi > lo and any(ch in _CLAUSE_MARKS for ch in raw[lo:hi]):
+            if key[i - 1].isdigit() and key[i].isdigit() and raw[lo:hi] in (",", ":", "."):
+                continue  # 1,000 and 10:30 are numbers, not clause ends
             out.append(i)
     out.append(len(u.key))
     return tuple(out)

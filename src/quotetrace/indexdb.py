@@ -1372,6 +1372,15 @@ def read_oriented(db: IndexDB, stamp: str) -> list[Alignment] | None:
     return [_alignment_from(r) for r in json.loads(zlib.decompress(bytes.fromhex(body)))]
 
 
+@cache
+def _cue_code() -> str:
+    """Hash of the code that computes quotation cues: stored cues from other code are stale."""
+    h = hashlib.sha1()
+    for name in ("cues", "provenance"):
+        h.update(Path(__file__).with_name(f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
 def write_cues(
     db: IndexDB, cues: Mapping[tuple[str, int, int], tuple[bool, bool]], shas: Mapping[str, str]
 ) -> None:
@@ -1381,7 +1390,8 @@ def write_cues(
     for (doc, start, end), (q, a) in cues.items():
         if doc in shas:
             by_doc.setdefault(doc, []).append([start, end, int(q), int(a)])
-    body = {doc: {"sha": shas[doc], "cues": rows} for doc, rows in by_doc.items()}
+    body: dict[str, Any] = {doc: {"sha": shas[doc], "cues": rows} for doc, rows in by_doc.items()}
+    body = {"code": _cue_code(), "docs": body}
     blob = zlib.compress(json.dumps(body, separators=(",", ":")).encode(), 1)
     with _guard(db), _txn(db, write=True):
         _meta_set(db, "cues", blob.hex())
@@ -1397,8 +1407,10 @@ def read_cues(db: IndexDB, shas: Mapping[str, str]) -> dict[tuple[str, int, int]
         stored = json.loads(zlib.decompress(bytes.fromhex(body)))
     except (ValueError, zlib.error):
         return {}  # a cache, not data: start afresh
+    if not isinstance(stored, dict) or stored.get("code") != _cue_code():
+        return {}  # computed by other cue code: recompute
     out: dict[tuple[str, int, int], tuple[bool, bool]] = {}
-    for doc, entry in stored.items():
+    for doc, entry in stored["docs"].items():
         if shas.get(doc) == entry.get("sha"):
             for start, end, q, a in entry["cues"]:
                 out[(doc, start, end)] = (bool(q), bool(a))

@@ -208,7 +208,7 @@ def _semantic_channel(
         want.update(minority)
         major = [u.idx for u in units if u.language == majority]
         want.update(major[: cfg.semantic_max_units])
-    verified = {(m.a, m.b) for m in matches}
+    verified = {(m.a, m.b) for m in matches if not m.weak}  # a weak clause alone proves nothing
     partial = [c for c in cands if (c.a, c.b) not in verified]
     # encoding costs ~5 ms a sentence: spend a budget on the pairs with the most partial
     # lexical evidence (shared shingles / content bigrams) rather than on every pair
