@@ -264,3 +264,24 @@ def test_content_sentences_contain_no_mentions() -> None:
 def test_mention_ranges_lie_inside_the_key(key: str) -> None:
     for s, e in mention_ranges(key):
         assert 0 <= s < e <= len(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "深化财税体制改革健全会计监督体系",
+        "统筹发展和安全会同有关部门制定实施细则",
+        "扩大会员国范围",
+        "关注社会议题",
+    ],
+)
+def test_an_event_noun_inside_another_word_is_no_mention(key: str) -> None:
+    assert mention_ranges(key) == []
+
+
+def test_event_nouns_after_real_words_still_count() -> None:
+    assert {"二十届三中全会", "召开会议"} & {
+        k[s:e] for k in ("党的二十届三中全会精神",) for s, e in mention_ranges(k)
+    }
+    found = {"召开会议"[s:e] for s, e in mention_ranges("召开会议")}
+    assert "会议" in found

@@ -226,10 +226,29 @@ def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
 # event or document is mentioned. These detectors work on compact keys (letters and digits
 # only), so they serve the aligner without the raw text.
 
+# (a lookahead, so that overlapping nouns are all seen: 重大会议 holds 大会, glued, and 会议)
 _EVENT_NOUN = re.compile(
-    r"(?:座谈会|集体学习|全体会议|全会|代表大会|大会|会议|研讨会|论坛|峰会|开幕式|闭幕式|"
-    r"工作会|推进会|表彰会|报告会|学习会|发布会|见面会|交流会)"
+    r"(?=(座谈会|集体学习|全体会议|全会|代表大会|大会|会议|研讨会|论坛|峰会|开幕式|闭幕式|"
+    r"工作会|推进会|表彰会|报告会|学习会|发布会|见面会|交流会))"
 )
+# An event noun inside another word is no event: 健全会计, 安全会同, 扩大会员国, 社会议题. The
+# first character of 全会 / 大会 / 会议 then belongs to the word before it, or the last one (会)
+# to the word after it.
+_LEFT_GLUE = {
+    "全": frozenset("健安完齐周保成"),
+    "大": frozenset("扩重强伟广巨远盛庞最加放壮宏博高很较更极增长夸莫浩"),
+    "会": frozenset("社机协学工议国体理误约聚都只不将才就也还必总分年省"),
+}
+_RIGHT_GLUE = frozenset("计同员商谈见签诊聚师合战展")
+
+
+def _glued(key: str, start: int, noun: str) -> bool:
+    end = start + len(noun)
+    before = key[start - 1] if start > 0 else ""
+    after = key[end] if end < len(key) else ""
+    return before in _LEFT_GLUE.get(noun[0], ()) or (noun[-1] == "会" and after in _RIGHT_GLUE)
+
+
 _SPEECH_NOUN = re.compile(r"(?:发表了?)?(?:重要)?(?:讲话|指示|批示|论述|贺信|回信|致辞|署名文章)(?:精神)?")
 _DOCUMENT = re.compile(
     r"关于.{1,30}?的(?:若干|指导|实施)?(?:意见|决定|决议|通知|规定|办法|方案|规划|纲要|条例|报告|建议|指南|计划)"
@@ -278,11 +297,14 @@ def _name_start(key: str, head: int) -> int:
 
 def mention_ranges(key: str) -> list[tuple[int, int]]:
     """[start, end) ranges of a compact key that name an event, a speech or a document, or
-    introduce the leader's words (习近平…强调), rather than say something (a name of up to 16 characters before an event noun such as
-    座谈会 / 集体学习 / 大会, 重要讲话 and the like, and 关于…的意见-style document titles)."""
+    introduce the leader's words (习近平…强调), rather than say something: a name of up to 16
+    characters before an event noun such as 座谈会 / 集体学习 / 大会 (not one glued into another
+    word), 重要讲话 and the like, and 关于…的意见-style document titles."""
     out = []
     for m in _EVENT_NOUN.finditer(key):
-        out.append((_name_start(key, m.start()), m.end()))
+        noun = m.group(1)
+        if not _glued(key, m.start(), noun):
+            out.append((_name_start(key, m.start()), m.start() + len(noun)))
     for m in _SPEECH_NOUN.finditer(key):
         out.append((m.start(), m.end()))
     for m in _ATTRIBUTION.finditer(key):
