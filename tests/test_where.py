@@ -79,12 +79,24 @@ def test_the_hit_text_is_shown_as_in_the_file_with_differences_marked() -> None:
         h,
         text="加强基础\n研究，是必由之路",
         hit_key="加强基础研究是必由之路",
+        key_pos=(0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12),
         diff=(("equal", 0, 6, 0, 6), ("replace", 6, 7, 6, 7), ("equal", 7, 11, 7, 11)),
     )
     t = _highlight(h)
     assert t.plain == "加强基础研究，是必由之路"  # punctuation kept, the PDF line break dropped
     red = [t.plain[s.start : s.end] for s in t.spans if "red" in str(s.style)]
     assert red == ["是"]
+    # a page number inside the sentence is shown but never mistaken for a key character
+    h = replace(
+        h,
+        text="锚定\n- 2 -\n2035年",
+        hit_key="锚定2035年",
+        key_pos=(0, 1, 9, 10, 11, 12, 13),
+        diff=(("equal", 0, 2, 0, 2), ("replace", 2, 3, 2, 3), ("equal", 3, 7, 3, 7)),
+    )
+    t = _highlight(h)
+    red = [(s.start, t.plain[s.start : s.end]) for s in t.spans if "red" in str(s.style)]
+    assert red == [(t.plain.index("2035"), "2")]
 
 
 def test_semantic_hits_rank_by_cosine_and_label_by_language(seed_corpus) -> None:

@@ -179,24 +179,28 @@ def summary_tables(s: dict[str, Any]) -> list[Table]:
 def _highlight(hit: Any) -> Text:
     """The hit's raw text, with the characters that differ from the query in bold red.
 
-    The diff is on compact keys; raw characters are matched to key characters in order
-    (letters and digits, width- and script-folded), so punctuation and spaces show as in the
-    file and a character the key does not hold (a dropped page number) shows unstyled."""
-    from .index import fold_script
-    from .normalise import fold_width
-
-    red = {i for tag, _q0, _q1, h0, h1 in hit.diff if tag != "equal" for i in range(h0, h1)}
-    key = hit.hit_key
+    The diff is on compact keys; each key character knows its offset in the raw text
+    (`Hit.key_pos`), so punctuation and spaces show as in the file, characters the key does not
+    hold (a page number dropped inside the sentence) show unstyled, and the red lands exactly
+    on the differing characters. PDF line breaks inside Chinese are not shown."""
+    red_keys = {i for tag, _q0, _q1, h0, h1 in hit.diff if tag != "equal" for i in range(h0, h1)}
+    pos = hit.key_pos or ()
+    red = {pos[i] for i in red_keys if i < len(pos)}
+    text = hit.text
+    cjk = not hit.hit_key.isascii()
     out = Text()
-    ki = 0
-    text = re.sub(r"\s*\n\s*", "", hit.text) if not key.isascii() else re.sub(r"\s+", " ", hit.text)
-    for ch in text:
-        c = fold_script(fold_width(ch).lower())
-        if ki < len(key) and c == key[ki]:
-            out.append(ch, style="bold red" if ki in red else "")
-            ki += 1
-        else:
-            out.append(ch)
+    last_space = False
+    for off, ch in enumerate(text):
+        if ch.isspace():
+            if cjk and ch in "\r\n":
+                continue
+            if last_space:
+                continue
+            out.append(" ")
+            last_space = True
+            continue
+        last_space = False
+        out.append(ch, style="bold red" if off in red else "")
     return out
 
 

@@ -44,6 +44,7 @@ class Hit:
     diff: tuple[tuple[str, int, int, int, int], ...] = field(default=())  # opcodes query ↔ hit keys
     query_part: str = ""
     hit_key: str = ""
+    key_pos: tuple[int, ...] = ()  # offset in `text` of each character of hit_key
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,7 +162,8 @@ def where(
         )
         span = Span(int(u.raw_pos[u0]), int(u.raw_pos[u1 - 1]) + 1)
         hit = _hit(u, span, doc_of[u.doc_id], articles, score, cov, kind, quoted, attributed)
-        hits.append(replace(hit, diff=ops, query_part=key[q0:q1], hit_key=u.key[u0:u1]))
+        key_pos = tuple((u.raw_pos[u0:u1] - span.start).tolist())
+        hits.append(replace(hit, diff=ops, query_part=key[q0:q1], hit_key=u.key[u0:u1], key_pos=key_pos))
     return order_hits(hits)
 
 
@@ -194,6 +196,7 @@ def _hit(
         quoted=bool(quoted and quoted(doc.raw, span)),
         attributed=bool(attributed and attributed(doc.raw, span)),
         hit_key=u.key,
+        key_pos=tuple((u.raw_pos - span.start).tolist()) if span == u.sentence.span else (),
     )
 
 
