@@ -17,7 +17,7 @@ def test_traditional_characters_fold_to_simplified_one_for_one() -> None:
     assert fold_script("加强基础研究") == "加强基础研究"
 
 
-@given(st.text(alphabet=st.sampled_from("加強强基礎础研究，。 \nAbc12著學学")))
+@given(st.text(alphabet=st.sampled_from("加強强基礎础研究，。 \nAbc12著學学ΣΟΔİẞ𝐀")))
 def test_article_compaction_equals_the_per_character_definition(text: str) -> None:
     pos, key = _compact_article(text)
     key2, pos2 = compact(text)
@@ -30,3 +30,11 @@ def test_shipped_tables_are_found() -> None:
 
     assert len(stock_grams()) > 10_000 and "以习近平同志" in stock_grams()
     assert len(_fold_pairs()) > 2_000
+
+
+def test_keys_lower_case_one_character_at_a_time() -> None:
+    # a word-final sigma and a dotted capital I keep one key character per text character
+    for text in ("ΟΔΟΣ 發展", "İstanbul"):
+        pos, key = _compact_article(text)
+        key2, pos2 = compact(text)
+        assert key == key2 and len(key) == len(pos) == len(pos2)

@@ -69,8 +69,10 @@ def _fold_pairs() -> dict[int, int]:
 
 @cache
 def _fold_table() -> np.ndarray:
-    """Code point → folded code point for the BMP (identity except Traditional characters)."""
-    table = np.arange(0x10000, dtype=np.uint32)
+    """Code point → key code point for the BMP: lower-cased one character at a time (the first
+    code point of `str.lower`, as `compact` does: 'Σ' is always 'σ', 'İ' is 'i'), then
+    Traditional folded to Simplified."""
+    table = np.fromiter((ord(chr(i).lower()[0]) for i in range(0x10000)), dtype=np.uint32, count=0x10000)
     for t, simp in _fold_pairs().items():
         table[t] = simp
     return table
@@ -89,7 +91,7 @@ def compact(text: str) -> tuple[str, list[int]]:
     pos: list[int] = []
     for i, ch in enumerate(text):
         if ch.isalnum():
-            chars.append(ch.lower())
+            chars.append(ch.lower()[0])  # one code point per character: offsets stay aligned
             pos.append(i)
     return fold_script("".join(chars)), pos
 
@@ -116,12 +118,11 @@ def _compact_article(text: str) -> tuple[np.ndarray, str]:
             mask[i] = text[i].isalnum()
     pos = np.nonzero(mask)[0]
     sel = cps[pos]
-    sel = np.where(sel < 0x10000, _fold_table()[sel & 0xFFFF], sel)
-    key = sel.astype(np.uint32).tobytes().decode("utf-32-le").lower()
-    if len(key) != len(pos):  # lower() changed the length (rare: e.g. 'İ'): fall back
-        chars = [text[i].lower()[0] for i in pos.tolist()]
-        key = fold_script("".join(chars))
-    return pos, key
+    astral = sel >= 0x10000
+    sel = np.where(astral, sel, _fold_table()[sel & 0xFFFF])
+    for i in np.nonzero(astral)[0]:  # astral letters: lower-case in Python (the fold has none)
+        sel[i] = ord(chr(int(sel[i])).lower()[0])
+    return pos, sel.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
 def make_units(articles: Sequence[ParsedArticle], languages: dict[str, str] | None = None) -> list[Unit]:
