@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from quotetrace import semantic
 from quotetrace.errors import QuotetraceError
+from quotetrace.model import Kind
 from quotetrace.semantic import (
     DIM,
     MemoryCache,
@@ -218,3 +220,27 @@ def test_encode_cached_with_real_encoder_skips_cached_text(encoder):
     v2 = encode_cached(Spy(), [PARA_B, PARA_A], cache)
     assert calls == [2]
     assert np.array_equal(v1[::-1], v2)
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_a_short_translated_excerpt_is_linked_to_its_original(tmp_path: Path) -> None:
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    raw = Path(__file__).resolve().parents[1] / "data" / "raw" / "speech-2023-02-21-basic-research-qiushi.txt"
+    (tmp_path / "2023-02-21_speech.txt").write_bytes(raw.read_bytes())
+    (tmp_path / "2023-03-10_excerpt.txt").write_text(
+        "Xi Jinping on Basic Research\n\nTranslated on March 10, 2023\n\n"
+        "Basic research sits at the starting end of the research chain that runs from research to "
+        "application and then to production; only when the foundation is firmly laid can the edifice "
+        "of science and technology be built high.\n\n"
+        "The degree of organisation of basic research keeps rising, and institutional safeguards and "
+        "policy guidance have an ever greater influence on its output.\n\n"
+        "The local football team won its match on Sunday evening.\n",
+        encoding="utf-8",
+    )
+    result = pipeline.trace(tmp_path, config=Config(semantic=True))
+    trans = [a for a in result.alignments if a.kind == Kind.TRANSLATION]
+    assert trans and all(a.source.doc_id == "2023-02-21_speech" for a in trans)
+    docs = {d.id: d.raw for d in result.documents}
+    assert not any("football" in a.target.span.of(docs[a.target.doc_id]) for a in trans)

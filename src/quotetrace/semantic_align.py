@@ -101,7 +101,8 @@ def translation_alignments(
     document of another language, merged into passages (kind translation).
 
     Nearest neighbours pick the articles a translated article renders (at least `min_anchors`
-    of its sentences have their best match there at `accept` or above); a monotone path
+    of its sentences — or half of them, at least 2, in a short article — have their best match
+    there at `accept` or above); a monotone path
     through the two articles' similarity matrix then links sentence to sentence, keeping
     pairs down to `candidate` when the order supports them. `dates` (article id → ISO date)
     keeps a translation from being linked to a text written after it (which quotes the
@@ -131,10 +132,15 @@ def translation_alignments(
         top: dict[str, int] = defaultdict(int)
         for (q_art, _c_art), n in anchors.items():
             top[q_art] = max(top[q_art], n)
+        size: dict[str, int] = defaultdict(int)
+        for i in q_ids:
+            size[units[i].article_id] += 1
         for (q_art, c_art), n in anchors.items():
             # the articles this one renders: the best anchored (copies of one original tie);
-            # a text that merely reuses the original's wording has fewer anchors
-            if n < min_anchors or n < 0.6 * top[q_art]:
+            # a text that merely reuses the original's wording has fewer anchors. A short
+            # translated excerpt (a news item rendering two sentences) needs half its sentences.
+            need = min(min_anchors, max(2, -(-size[q_art] // 2)))
+            if n < need or n < 0.6 * top[q_art]:
                 continue
             qs = [i for i in q_ids if units[i].article_id == q_art]
             cs = [i for i in c_ids if units[i].article_id == c_art]
