@@ -197,3 +197,12 @@ def test_a_thousands_separator_is_not_a_clause_end():
     (u,) = make_units([pa])
     starts = A.clause_starts(u, raw)
     assert len(starts) == 3 and u.key[starts[1] :].startswith("由科技部")
+
+
+def test_a_near_verbatim_sentence_is_matched_from_its_first_character():
+    src = "提高基础研究投入是大趋势，同时要考虑国家财力，保持合理投入强度，加强实施过程绩效评估，确保“好钢用在刀刃上”。"
+    tgt = "提高对基础研究的投入是大势所趋，同时也要考虑国家的财力，保持投入强度合理，加强实施过程的绩效评估，确保好钢用在刀刃上。"
+    als, raws, _ = _align(src, tgt)
+    assert len(als) == 1 and als[0].kind == Kind.NEAR_VERBATIM
+    assert als[0].source.span.of(raws["d0"]) == src  # the inner quotation keeps its marks
+    assert als[0].target.span.of(raws["d1"]) == tgt

@@ -325,6 +325,10 @@ def verify(
             if a1 <= a0 or b1 <= b0:
                 continue
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
+        if kind == Kind.NEAR_VERBATIM:  # (an exact match is the exact reused words: keep it)
+            a0, a1, b0, b1, kind, score = _to_sentence_edges(
+                ua.key, ub.key, (a0, a1, b0, b1), kind, score, near_cutoff
+            )
         if kind is None:
             # a reworded splice: enough text in common, and most of the shorter side
             la, lb = a1 - a0, b1 - b0
@@ -380,6 +384,31 @@ def verify(
                 continue
         out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
     return out
+
+
+def _to_sentence_edges(
+    ka: str,
+    kb: str,
+    region: tuple[int, int, int, int],
+    kind: Kind,
+    score: float,
+    near_cutoff: float,
+    slack: int = 3,
+) -> tuple[int, int, int, int, Kind, float]:
+    """A match that stops a few characters short of the start (or end) of both sentences
+    reaches it: 提高对基础研究的投入… matches 提高基础研究投入…, not only from 基础研究 on (the
+    4-character seeds cannot see 提高 across the inserted 对). Kept only if the whole still
+    agrees as near-verbatim."""
+    a0, a1, b0, b1 = region
+    if max(a0, b0) > 0 and a0 <= slack and b0 <= slack:
+        k, sc = classify(ka[:a1], kb[:b1], near_cutoff=near_cutoff)
+        if k is not None:
+            a0, b0, kind, score = 0, 0, k, sc
+    if max(len(ka) - a1, len(kb) - b1) > 0 and len(ka) - a1 <= slack and len(kb) - b1 <= slack:
+        k, sc = classify(ka[a0:], kb[b0:], near_cutoff=near_cutoff)
+        if k is not None:
+            a1, b1, kind, score = len(ka), len(kb), k, sc
+    return a0, a1, b0, b1, kind, score
 
 
 def _longest_common(a: str, b: str) -> str:
@@ -482,26 +511,47 @@ _QUOTE_OPEN = frozenset('“‘「『﹁﹃"')
 _QUOTE_CLOSE = frozenset('”’」』﹂﹄"')
 
 
+def _quote_balance(text: str) -> int:
+    """Opening minus closing quotation marks in text ('"' counts as opening then closing)."""
+    n = 0
+    for ch in text:
+        if ch == '"':
+            n += 1 if n == 0 else -1
+        elif ch in _QUOTE_OPEN:
+            n += 1
+        elif ch in _QUOTE_CLOSE:
+            n -= 1
+    return n
+
+
 def _raw_span(u: Unit, k0: int, k1: int, raw: str) -> Span:
     """Raw span of key[k0:k1], widened to the sentence edges when the match reaches them and
-    over the punctuation that closes the matched clause. Quotation marks belong to the text
-    that quotes, not to the words reused: a span stops before a closing mark (“…总机关。”
-    gives …总机关。) and starts after an opening one."""
+    over the punctuation that closes the matched clause. Quotation marks that enclose the
+    reused words belong to the text that quotes them: a span stops before such a closing mark
+    (“…总机关。” gives …总机关。) and starts after such an opening one. A quotation inside the
+    reused words (确保“好钢用在刀刃上”。) keeps both its marks."""
     s = u.sentence.span
     first = int(u.raw_pos[k0])
+    last = int(u.raw_pos[k1 - 1]) + 1
+    start = first
     if k0 == 0:
         head = raw[s.start : first]
         opens = [i for i, ch in enumerate(head) if ch in _QUOTE_OPEN]
-        start = s.start + opens[-1] + 1 if opens else s.start
-    else:
-        start = first
-    end = int(u.raw_pos[k1 - 1]) + 1
+        start = s.start
+        # an opening mark whose quotation is still open at the match's end encloses it
+        if opens and _quote_balance(raw[s.start + opens[-1] : last]) > 0:
+            start = s.start + opens[-1] + 1
+    end = last
+    depth = _quote_balance(raw[start:end])  # quotations opened inside the span
     limit = s.end if k1 >= len(u.key) else None
-    while (
-        end < s.end
-        and raw[end] not in _QUOTE_CLOSE
-        and (raw[end] in _CLOSERS or (limit is not None and end < limit))
-    ):
+    while end < s.end:
+        ch = raw[end]
+        if ch in _QUOTE_CLOSE and ch != '"' or (ch == '"' and depth > 0):
+            if depth <= 0:
+                break  # the quotation that encloses the match: the quoting text's mark
+            depth -= 1
+        elif not (ch in _CLOSERS or (limit is not None and end < limit)):
+            break
         end += 1
     return Span(start, end)
 
