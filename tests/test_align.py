@@ -151,12 +151,17 @@ def test_a_short_shared_formula_clause_is_not_reuse():
     assert _align(a, b)[0] == []
 
 
-def test_clause_starts_follow_the_punctuation_of_the_raw_text():
-    pa, raw = article("d0", "牵头实施国际大科学计划，设立面向全球的科学研究基金。")
+def _clauses(text: str) -> tuple[str, tuple[int, ...]]:
+    """The key of a one-sentence text and where its clauses start."""
+    pa, raw = article("d0", text)
     (u,) = make_units([pa])
-    starts = A.clause_starts(u, raw)
-    assert starts[0] == 0 and starts[-1] == len(u.key)
-    assert u.key[starts[1] :].startswith("设立")
+    return u.key, A.clause_starts(u, raw)
+
+
+def test_clause_starts_follow_the_punctuation_of_the_raw_text():
+    key, starts = _clauses("牵头实施国际大科学计划，设立面向全球的科学研究基金。")
+    assert starts[0] == 0 and starts[-1] == len(key)
+    assert key[starts[1] :].startswith("设立")
 
 
 def test_a_traditional_script_reprint_is_found_with_offsets_into_its_own_text():
@@ -193,10 +198,8 @@ def test_short_shared_clauses_alone_are_not_reuse():
 
 
 def test_a_thousands_separator_is_not_a_clause_end():
-    pa, raw = article("d0", "该基金将投入1,000亿元支持基础研究，由科技部管理。")
-    (u,) = make_units([pa])
-    starts = A.clause_starts(u, raw)
-    assert len(starts) == 3 and u.key[starts[1] :].startswith("由科技部")
+    key, starts = _clauses("该基金将投入1,000亿元支持基础研究，由科技部管理。")
+    assert len(starts) == 3 and key[starts[1] :].startswith("由科技部")
 
 
 def test_a_near_verbatim_sentence_is_matched_from_its_first_character():
