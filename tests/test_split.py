@@ -396,3 +396,13 @@ def test_a_bare_heading_marker_line_does_not_break_splitting() -> None:
     raw = "# \n\n# 标题\n\n（来源：新华社，2026年4月30日）\n\n正文一句话。\n\n# 第二篇\n\n（来源：人民日报，2026年5月2日）\n\n正文。\n"
     arts = split_articles(_doc(raw))
     assert [a.date for a in arts] == ["2026-04-30", "2026-05-02"]
+
+
+def test_a_dateline_under_a_heading_is_not_part_of_the_title() -> None:
+    raw = (
+        "Why Basic Research Matters\n\nPublished by the Science Policy Review, May 1, 2026\n\n"
+        "Basic research is the foundation on which every applied technology rests.\n"
+    )
+    assert head_title(raw) is not None and head_title(raw)[0] == "Why Basic Research Matters"
+    zh = "在全国科技大会上的讲话\n（2024年6月24日）\n\n同志们：今天我们召开大会。\n"
+    assert head_title(zh)[0] == "在全国科技大会上的讲话"  # type: ignore[index]

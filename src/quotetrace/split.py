@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import NamedTuple
 
-from .dates import SourceLine, lead_date, note_date, parse_source_line
+from .dates import SourceLine, find_dates, lead_date, note_date, parse_source_line
 from .model import Article, Document, Span
 
 __all__ = ["clean_title", "head_title", "split_articles"]
@@ -162,6 +162,8 @@ def head_title(raw: str) -> tuple[str, Span] | None:
         clean = clean_title(s)
         if parse_source_line(s) is not None or _ends_sentence(clean) or _is_cjk_line(s) != script:
             break
+        if picked and any(len(d) == 10 for _, d in find_dates(s)):
+            break  # a dateline or byline under the title ("Published …, May 1, 2026", （2024年6月24日）)
         picked.append(ln)
         if _HEADING_RE.match(ln.text) or sum(len(clean_title(p.text)) for p in picked) > _MAX_TITLE_CHARS:
             break
