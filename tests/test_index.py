@@ -38,3 +38,33 @@ def test_keys_lower_case_one_character_at_a_time() -> None:
         pos, key = _compact_article(text)
         key2, pos2 = compact(text)
         assert key == key2 and len(key) == len(pos) == len(pos2)
+
+
+def test_paraphrase_channel_proposes_a_reworded_sentence_across_articles() -> None:
+    """Reordered and reworded (no long stretch in common), yet proposed; a sentence on another
+    subject is not."""
+    from quotetrace.index import make_units, paraphrase_candidates
+
+    from .helpers import article
+
+    src = "要统筹布局重大科技基础设施和国家实验室，完善基础研究投入机制，培养青年科学家队伍。"
+    reworded = "完善投入机制、统筹布局国家实验室和重大科技基础设施，着力培养青年科学家队伍。"
+    other = "今年夏粮收购工作进展顺利，各地粮食部门认真落实最低收购价政策，农民售粮积极。"
+    units = make_units([article("d0", src)[0], article("d1", reworded)[0], article("d2", other)[0]])
+    pairs = {(c.a, c.b) for c in paraphrase_candidates(units)}
+    by_doc = {(units[a].doc_id, units[b].doc_id) for a, b in pairs}
+    assert ("d0", "d1") in by_doc
+    assert not any("d2" in p for p in by_doc)
+
+
+def test_paraphrase_channel_focus_gives_the_whole_run_s_pairs_of_those_units(seed_corpus) -> None:  # type: ignore[no-untyped-def]
+    """An update asks only for the pairs of the changed documents' units; it must get exactly
+    what a whole run would have given them (same statistics, same weights)."""
+    from quotetrace.index import make_units, paraphrase_candidates
+
+    langs = {d.id: d.meta.language or "zh" for d in seed_corpus.documents}
+    units = make_units(seed_corpus.articles, langs)
+    focus = {u.idx for u in units if u.doc_id == "beijing-policy"}
+    whole = [c for c in paraphrase_candidates(units) if c.a in focus or c.b in focus]
+    assert whole  # the policy rewords the speech: there is something to compare
+    assert paraphrase_candidates(units, focus=focus) == whole

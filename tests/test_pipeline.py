@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quotetrace import pipeline
+import pytest
+
+from quotetrace import pipeline, semantic
 from quotetrace.config import Config
+from quotetrace.model import Kind
 
 
 def _key(result):  # type: ignore[no-untyped-def]
@@ -39,6 +42,39 @@ def test_where_between_edit_and_trace_loses_nothing(tmp_corpus: Path, tmp_path: 
     appended = [a for a in incremental.alignments if a.target.doc_id == "beijing-policy"]
     raw = target.read_text(encoding="utf-8")
     assert any("地基打得牢" in a.target.span.of(raw) for a in appended)
+
+
+def _chinese_only(folder: Path) -> Path:
+    """The seed corpus without its English translation (one language: no forced full realign)."""
+    (folder / "csis-translation-2023-study-session-readout.txt").unlink()
+    manifest = folder / "manifest.toml"
+    blocks = manifest.read_text(encoding="utf-8").split("[[document]]")
+    manifest.write_text(
+        "[[document]]".join(b for b in blocks if "csis-translation" not in b), encoding="utf-8"
+    )
+    return folder
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_incremental_update_keeps_the_semantic_paraphrases_of_the_changed_file(
+    tmp_corpus: Path, tmp_path: Path
+) -> None:
+    """Editing a file re-aligns it with every channel, not only the lexical one: its semantic
+    paraphrases (the Beijing policy rewording the speech) survive an incremental trace."""
+    folder = _chinese_only(tmp_corpus)
+    cfg = Config(semantic=True)
+    pipeline.trace_indexed(folder, config=cfg)
+    target = folder / "beijing-universities-basic-research-opinions.txt"
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\n附：本意见自印发之日起施行。\n", encoding="utf-8"
+    )
+    incremental = pipeline.trace_indexed(folder, config=cfg)
+    fresh = pipeline.trace_indexed(folder, config=cfg, index=tmp_path / "fresh.sqlite", rebuild=True)
+    assert _key(incremental) == _key(fresh)
+    assert any(
+        a.kind == Kind.PARAPHRASE and "beijing-policy" in (a.source.doc_id, a.target.doc_id)
+        for a in incremental.alignments
+    )
 
 
 def test_trace_matches_the_in_memory_pipeline(raw_dir: Path, tmp_path: Path, seed_corpus) -> None:  # type: ignore[no-untyped-def]

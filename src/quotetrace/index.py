@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 import numpy as np
 
@@ -369,13 +370,27 @@ _FUNCTION_CHARS = frozenset(
 )
 
 
+class KeyedUnit(Protocol):
+    """What the paraphrase channel reads of a unit (a `Unit`, or an `indexdb.UnitKey`)."""
+
+    @property
+    def idx(self) -> int: ...
+    @property
+    def article_idx(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+
+
 def paraphrase_candidates(
-    units: Sequence[Unit],
+    units: Sequence[KeyedUnit],
     *,
     exclude: Iterable[tuple[int, int]] = (),
     min_shared: int = 4,
     min_weight: float = 0.4,
     max_postings: int = 16,
+    focus: Iterable[int] | None = None,
 ) -> list[Candidate]:
     """The paraphrase channel: pairs of units in different articles whose content bigrams
     (character bigrams without function characters — the standard stand-in for Chinese words
@@ -383,7 +398,9 @@ def paraphrase_candidates(
     reworded reuse (reordered lists, swapped synonyms) is proposed even when no 6-gram
     survives. `weight` = IDF of the shared bigrams over the larger of the two units' IDF totals
     (both sentences must be mostly shared); bigrams in more than `max_postings` units are no
-    evidence. Like the lexical channel: grouped postings, never all pairs."""
+    evidence. Like the lexical channel: grouped postings, never all pairs. With `focus`
+    (unit positions), only the pairs that involve one of them: the same pairs and weights as
+    the whole run gives them (the statistics still come from every unit), for an update."""
     zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
     if len(zh) < 2:
         return []
@@ -421,6 +438,11 @@ def paraphrase_candidates(
     total = np.zeros(len(units))
     np.add.at(total, uid, idf_post)
     ok = (sizes >= 2) & (sizes <= max_postings)
+    wanted = None
+    if focus is not None:
+        wanted = np.zeros(len(units), dtype=bool)
+        wanted[np.fromiter(focus, dtype=np.int64)] = True
+        ok &= np.add.reduceat(wanted[uid].astype(np.int64), g_start) > 0
     pairs_list, weights_list = [], []
     for s in np.unique(sizes[ok]):
         sel = ok & (sizes == s)
@@ -433,6 +455,9 @@ def paraphrase_candidates(
         return []
     pairs = np.concatenate(pairs_list)
     wts = np.concatenate(weights_list)
+    if wanted is not None:
+        near = wanted[pairs[:, 0]] | wanted[pairs[:, 1]]
+        pairs, wts = pairs[near], wts[near]
     art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
     diff = art[lo] != art[hi]

@@ -1011,6 +1011,31 @@ def get_units(db: IndexDB, ids: Iterable[int]) -> list[Unit]:
         return out
 
 
+@dataclass(frozen=True)
+class UnitKey:
+    """A unit's position, article position, compact key and language: what the paraphrase
+    channel (`index.paraphrase_candidates`) reads, without raw positions or sentences."""
+
+    idx: int
+    article_idx: int
+    key: str
+    language: str
+
+
+def unit_keys(db: IndexDB) -> list[UnitKey]:
+    """Every unit of the index as a `UnitKey`, in position order (as `make_units` numbers them)."""
+    with _guard(db), _txn(db, write=False) as c:
+        out: list[UnitKey] = []
+        for d in _doc_rows(db):
+            lo, hi = _uid_range(d.row)
+            for uid, ai, key, lang in c.execute(
+                "SELECT uid, art_ord, key, language FROM units WHERE uid BETWEEN ? AND ? ORDER BY uid",
+                (lo, hi),
+            ):
+                out.append(UnitKey(d.unit_base + (uid & _MASK), d.article_base + ai, key, lang))
+        return out
+
+
 def doc_unit_ids(db: IndexDB, doc_ids: Iterable[str]) -> list[int]:
     """Positions of the units of the named documents (e.g. `SyncResult.touched`)."""
     with _guard(db), _txn(db, write=False):

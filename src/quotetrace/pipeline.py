@@ -177,6 +177,25 @@ def semantic_enabled(cfg: Config) -> bool:
     return cfg.semantic
 
 
+def _semantic_pairs(
+    cands: Sequence[index_mod.Candidate], matches: Sequence[align_mod.Match], budget: int
+) -> list[index_mod.Candidate]:
+    """The candidate pairs the semantic channel checks for paraphrase: those the lexical
+    channel could not verify, with the most partial lexical evidence (shared shingles /
+    content bigrams) first, until `budget` sentences are to be encoded (~5 ms each)."""
+    verified = {(m.a, m.b) for m in matches if not m.weak}  # a weak clause alone proves nothing
+    partial = sorted((c for c in cands if (c.a, c.b) not in verified), key=lambda c: (-c.shared, c.a, c.b))
+    kept = []
+    chosen: set[int] = set()
+    for c in partial:
+        new = {c.a, c.b} - chosen
+        if len(chosen) + len(new) > budget:
+            continue
+        chosen |= new
+        kept.append(c)
+    return kept
+
+
 def _semantic_channel(
     corpus: Corpus,
     units: Sequence[index_mod.Unit],
@@ -208,22 +227,10 @@ def _semantic_channel(
         want.update(minority)
         major = [u.idx for u in units if u.language == majority]
         want.update(major[: cfg.semantic_max_units])
-    verified = {(m.a, m.b) for m in matches if not m.weak}  # a weak clause alone proves nothing
-    partial = [c for c in cands if (c.a, c.b) not in verified]
-    # encoding costs ~5 ms a sentence: spend a budget on the pairs with the most partial
-    # lexical evidence (shared shingles / content bigrams) rather than on every pair
-    budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units)))
-    partial.sort(key=lambda c: (-c.shared, c.a, c.b))
-    kept = []
-    para_units: set[int] = set()
-    for c in partial:
-        new = {c.a, c.b} - para_units
-        if len(para_units) + len(new) > budget:
-            continue
-        para_units |= new
-        kept.append(c)
-    partial = kept
-    want |= para_units
+    partial = _semantic_pairs(
+        cands, matches, max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units)))
+    )
+    want |= {i for c in partial for i in (c.a, c.b)}
     if not want:
         return [], []
     ids = sorted(want)
@@ -647,7 +654,48 @@ def _align_touched(db: Any, corpus: Corpus, touched: Sequence[str], cfg: Config)
             )
         )
     matches = align_mod.drop_set_phrases(matches, units, _DBShingles(db))  # type: ignore[arg-type]
+    matches.extend(_paraphrase_touched(db, corpus, units, set(positions), cands, matches, cfg))
     return align_mod.merge_passages(matches, units, raws, max_gap=cfg.align.max_gap)  # type: ignore[arg-type]
+
+
+def _paraphrase_touched(
+    db: Any,
+    corpus: Corpus,
+    units: Any,
+    touched: set[int],
+    cands: Sequence[index_mod.Candidate],
+    matches: Sequence[align_mod.Match],
+    cfg: Config,
+) -> list[align_mod.Match]:
+    """The paraphrase channel (and, when on, the semantic one) for the pairs that involve a
+    touched unit, as align_corpus runs them. Their statistics are corpus-wide (the content
+    bigrams' IDF, the encoding budget), so pairs between unchanged documents keep the verdict
+    of the last full alignment; `trace --rebuild` recomputes those too."""
+    from . import indexdb
+
+    everything = indexdb.unit_keys(db)
+    para = index_mod.paraphrase_candidates(
+        everything,
+        exclude={(c.a, c.b) for c in cands},
+        min_weight=cfg.index.paraphrase_min_weight,
+        focus=touched,
+    )
+    if not semantic_enabled(cfg):
+        return [m for c in para if (m := align_mod.verify_reworded(c, units)) is not None]
+    from . import semantic, semantic_align
+
+    budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(everything)))
+    partial = _semantic_pairs([*cands, *para], matches, budget)
+    ids = sorted({i for c in partial for i in (c.a, c.b)})
+    if not ids:
+        return []
+    norm_text = {i: pa.norm.text for i, pa in enumerate(corpus.articles)}
+    texts = []
+    for i in ids:
+        u = units[i]
+        texts.append(norm_text[u.article_idx][u.sentence.norm.start : u.sentence.norm.end])
+    vecs = semantic.encode_cached(semantic.Encoder(), texts, _IndexEmbeddings(db))
+    return semantic_align.paraphrase_matches(partial, units, {i: vecs[n] for n, i in enumerate(ids)})
 
 
 def _orient_stamp(fp: str, corpus: Corpus, alignments: Sequence[Alignment]) -> str:
