@@ -209,3 +209,24 @@ def test_a_near_verbatim_sentence_is_matched_from_its_first_character():
     assert len(als) == 1 and als[0].kind == Kind.NEAR_VERBATIM
     assert als[0].source.span.of(raws["d0"]) == src  # the inner quotation keeps its marks
     assert als[0].target.span.of(raws["d1"]) == tgt
+
+
+def test_a_short_match_counts_only_as_a_whole_quotation():
+    """Below 10 characters a match stands only when it is a quotation taken whole: the common
+    noun phrase 基础研究人才队伍 inside the quoted 壮大基础研究人才队伍 is not that quotation."""
+    src = "近年来，我国人才工作取得显著成效，但基础研究人才队伍仍有明显短板。"
+    fragment = "这里结合实际，重点围绕“壮大基础研究人才队伍”进行深入解析。"
+    whole = "这里结合实际，重点围绕“基础研究人才队伍”进行深入解析。"
+    assert _align(src, fragment)[0] == []
+    als, raws, _ = _align(src, whole)
+    assert [a.target.span.of(raws["d1"]) for a in als] == ["基础研究人才队伍"]
+
+
+def test_a_stock_phrase_shared_whole_is_no_evidence_whatever_follows_it():
+    """习近平总书记 is in the background stock table; the different characters that follow it in
+    the two texts (…就 / …的) make fresh k-grams in each text, but not in what they share."""
+    a = "习近平总书记就基础研究作出部署"
+    b = "习近平总书记的重要部署"
+    assert A.shared_evidence(a, 0, 6, b, 0, 6) == 0
+    fresh = "壮大基础研究后备力量选拔"  # a stretch that is no set phrase counts in full
+    assert A.shared_evidence(fresh, 0, len(fresh), fresh, 0, len(fresh)) == len(fresh)

@@ -193,17 +193,34 @@ def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, eno
     n = 0
     for ba, bb, size in blocks:
         x, y = a0 + ba, b0 + bb
+        inner = _fresh_cover(ka[x : x + size]) if size >= _EVIDENCE_K else None
         for i in range(size):
-            if ea[x + i] and eb[y + i]:
+            if ea[x + i] and eb[y + i] and (inner is None or inner[i]):
                 n += 1
                 if n >= enough:
                     return n
     return n
 
 
-def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
+_EVIDENCE_K = 6
+
+
+@lru_cache(maxsize=65536)
+def _fresh_cover(block: str, k: int = _EVIDENCE_K) -> bytes:
+    """Per character of a stretch both texts share, 1 when a k-gram *inside the stretch* that
+    is not a stock phrase covers it: 习近平总书记 shared whole is a stock phrase, even where a
+    different next character (…就 / …的) makes a fresh k-gram in each text."""
+    stock = stock_grams()
+    out = bytearray(len(block))
+    for i in range(len(block) - k + 1):
+        if block[i : i + k] not in stock:
+            out[i : i + k] = b"\x01" * k
+    return bytes(out)
+
+
+def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False, share: float = 0.8) -> bool:
     """The key range lies (≥ 80%) inside quotation marks; with `whole`, it must also make up
-    ≥ 80% of that quotation (a quoted clause, not a fragment of a longer quotation)."""
+    ≥ `share` of that quotation (a quoted clause, not a fragment of a longer quotation)."""
     if not u.sentence.quoted or r1 <= r0:
         return False
     start, end = int(u.raw_pos[r0]), int(u.raw_pos[r1 - 1]) + 1
@@ -216,7 +233,7 @@ def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False) -> bool:
             quote_len += len(q)
     if inside < 0.8 * (end - start):
         return False
-    return not whole or inside >= 0.8 * quote_len
+    return not whole or inside >= share * quote_len
 
 
 _CLAUSE_MARKS = frozenset("，；。！？：,;:!?")
@@ -341,11 +358,16 @@ def verify(
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
+        # below min_chars only a quotation taken whole counts: 基础研究人才队伍 inside the
+        # quoted 壮大基础研究人才队伍 is a common noun phrase, not the quotation
         if (
             length < min_chars
             and not (
                 length >= min_quoted_chars
-                and (_inside_quotes(ua, a0, a1, whole=True) or _inside_quotes(ub, b0, b1, whole=True))
+                and (
+                    _inside_quotes(ua, a0, a1, whole=True, share=0.95)
+                    or _inside_quotes(ub, b0, b1, whole=True, share=0.95)
+                )
             )
         ) or (
             not quoted
