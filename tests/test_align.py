@@ -230,3 +230,27 @@ def test_a_stock_phrase_shared_whole_is_no_evidence_whatever_follows_it():
     assert A.shared_evidence(a, 0, 6, b, 0, 6) == 0
     fresh = "壮大基础研究后备力量选拔"  # a stretch that is no set phrase counts in full
     assert A.shared_evidence(fresh, 0, len(fresh), fresh, 0, len(fresh)) == len(fresh)
+
+
+def test_a_set_phrase_counts_inside_a_passage_but_not_alone():
+    """A clause three texts share is a set phrase for the filter, yet where it continues a
+    passage of reuse (an abridged list of achievements) it belongs to that passage."""
+    from quotetrace.index import ShingleIndex
+
+    src = "微分几何学两大核心猜想被成功证明，化学小分子诱导人体细胞实现重编程，二氧化碳人工合成淀粉实现“技术造物”。"
+    abridged = "凯勒几何两大核心猜想被成功证明。二氧化碳人工合成淀粉实现“技术造物”。量子计算机算力全球领先。"
+    third = (
+        "量子科技等研发应用走在世界前列，二氧化碳人工合成淀粉实现“技术造物”，全超导托卡马克装置创造新纪录。"
+    )
+    pas, raws = [], {}
+    for i, t in enumerate((src, abridged, third)):
+        pa, raw = article(f"d{i}", t)
+        pas.append(pa)
+        raws[f"d{i}"] = raw
+    units = make_units(pas)
+    matches = [m for c in lexical_candidates(units) for m in A.verify(c, units, raws=raws)]
+    kept = A.drop_set_phrases(matches, units, ShingleIndex.build(units))
+    als = A.merge_passages(kept, units, raws)
+    assert [(a.source.doc_id, a.target.doc_id) for a in als] == [("d0", "d1")]
+    t = als[0].target.span.of(raws["d1"])
+    assert "两大核心猜想被成功证明" in t and "二氧化碳人工合成淀粉" in t

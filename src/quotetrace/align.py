@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -501,8 +501,9 @@ def drop_set_phrases(
                     if len(contexts) >= min_contexts:
                         break
             verdict[core] = len(contexts) >= min_contexts
-        if not verdict[core]:
-            out.append(m)
+        # a set phrase alone is no reuse, but one that continues a passage of reuse is part
+        # of it: it becomes weak (merge_passages keeps it only beside a match that stands alone)
+        out.append(m if not verdict[core] else replace(m, weak=True))
     return out
 
 
