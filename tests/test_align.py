@@ -254,3 +254,12 @@ def test_a_set_phrase_counts_inside_a_passage_but_not_alone():
     assert [(a.source.doc_id, a.target.doc_id) for a in als] == [("d0", "d1")]
     t = als[0].target.span.of(raws["d1"])
     assert "两大核心猜想被成功证明" in t and "二氧化碳人工合成淀粉" in t
+
+
+def test_a_list_number_the_texts_do_not_share_stays_out_of_the_span():
+    """A policy renumbers the speech's points: （三） and 第二， are each text's own structure."""
+    src = "第二，深化基础研究体制机制改革。世界已经进入大科学时代。"
+    tgt = "（三）深化高校基础研究体制机制改革。各高校要认真落实。"
+    als, raws, _ = _align(src, tgt)
+    assert [a.target.span.of(raws["d1"]) for a in als] == ["深化高校基础研究体制机制改革。"]
+    assert [a.source.span.of(raws["d0"]) for a in als] == ["深化基础研究体制机制改革。"]

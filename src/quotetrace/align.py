@@ -11,6 +11,7 @@ together in both texts then merge into one passage.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -346,6 +347,11 @@ def verify(
             a0, a1, b0, b1, kind, score = _to_sentence_edges(
                 ua.key, ub.key, (a0, a1, b0, b1), kind, score, near_cutoff
             )
+        if kind is not None and kind != Kind.VERBATIM and raws is not None:
+            trimmed = _drop_list_numbers(ua, ub, (a0, a1, b0, b1), raws)
+            if trimmed != (a0, a1, b0, b1):
+                a0, a1, b0, b1 = trimmed
+                kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:
             # a reworded splice: enough text in common, and most of the shorter side
             la, lb = a1 - a0, b1 - b0
@@ -406,6 +412,36 @@ def verify(
                 continue
         out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind))
     return out
+
+
+# a list item's number at the start of a sentence (第二，/（三）/ 四、/ 2.): each text's own structure
+_LIST_NUMBER = re.compile(r"[（(]?(第?[一二三四五六七八九十百]+|\d{1,3})(?:[、，,．.]|[）)])")
+
+
+def _list_number(u: Unit, k0: int, raw: str) -> str:
+    """The list number the unit's key starts with at k0 (compact, e.g. 第二 / 三), or ""."""
+    if k0 != 0:  # a number starts the sentence; inside one, 第二 and 三 are words
+        return ""
+    r0 = int(u.raw_pos[0])
+    start = r0 - 1 if r0 > 0 and raw[r0 - 1] in "（(" else r0
+    m = _LIST_NUMBER.match(raw, start)
+    if not m or m.start(1) != r0:
+        return ""
+    number = m.group(1)
+    return number if u.key.startswith(number, k0) else ""
+
+
+def _drop_list_numbers(
+    ua: Unit, ub: Unit, region: tuple[int, int, int, int], raws: Mapping[str, str]
+) -> tuple[int, int, int, int]:
+    """A match that starts with list numbers the two texts do not share (第二， / （三）) starts
+    after them: a policy renumbers the points it takes from a speech."""
+    a0, a1, b0, b1 = region
+    na = _list_number(ua, a0, raws[ua.doc_id]) if a1 - a0 > 4 else ""
+    nb = _list_number(ub, b0, raws[ub.doc_id]) if b1 - b0 > 4 else ""
+    if na != nb:
+        a0, b0 = a0 + len(na), b0 + len(nb)
+    return a0, a1, b0, b1
 
 
 def _to_sentence_edges(
