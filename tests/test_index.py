@@ -68,3 +68,16 @@ def test_paraphrase_channel_focus_gives_the_whole_run_s_pairs_of_those_units(see
     whole = [c for c in paraphrase_candidates(units) if c.a in focus or c.b in focus]
     assert whole  # the policy rewords the speech: there is something to compare
     assert paraphrase_candidates(units, focus=focus) == whole
+
+
+def test_paraphrase_channel_packed_sort_equals_the_two_key_sort(seed_corpus, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Corpora with more than 4M units take the two-key sort; both give the same pairs."""
+    from quotetrace import index
+    from quotetrace.index import make_units, paraphrase_candidates
+
+    langs = {d.id: d.meta.language or "zh" for d in seed_corpus.documents}
+    units = make_units(seed_corpus.articles, langs)
+    packed = paraphrase_candidates(units)
+    monkeypatch.setattr(index, "_PACK_LIMIT", 0)
+    assert paraphrase_candidates(units) == packed
+    assert packed
