@@ -408,19 +408,20 @@ def paraphrase_candidates(
     if len(zh) < 2:
         return []
     keys = [u.key for u in zh]
-    cps, starts = _codepoints(keys)
-    # every bigram inside one key, as its exact code (two code points of 21 bits each)
-    owner = np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(starts))
-    at = np.nonzero(owner[:-1] == owner[1:])[0]
-    c0, c1 = cps[at].astype(np.uint64), cps[at + 1].astype(np.uint64)
-    # content bigrams only: two Han characters, neither a function character
+    cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    owner = np.repeat(np.arange(len(keys), dtype=np.int32), lengths)
+    # content bigrams inside one key: two Han characters, neither a function character
     func = np.zeros(0x10000, dtype=bool)
     func[[ord(c) for c in _FUNCTION_CHARS]] = True
+    c0, c1 = cps[:-1], cps[1:]
     han0 = (c0 >= 0x4E00) & (c0 <= 0x9FFF)
     han1 = (c1 >= 0x4E00) & (c1 <= 0x9FFF)
-    keep = han0 & han1 & ~func[np.minimum(c0, 0xFFFF)] & ~func[np.minimum(c1, 0xFFFF)]
-    h = (c0[keep] << np.uint64(21)) | c1[keep]
-    uid = np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh))[owner[at[keep]]]
+    keep = (owner[:-1] == owner[1:]) & han0 & han1 & ~func[c0 & 0xFFFF] & ~func[c1 & 0xFFFF]
+    at = np.nonzero(keep)[0]
+    # each as its exact code: two code points of 21 bits
+    h = (c0[at].astype(np.uint64) << np.uint64(21)) | c1[at].astype(np.uint64)
+    uid = np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh))[owner[at]]
     if len(h) == 0:
         return []
     # distinct (bigram, unit) postings, sorted by bigram then unit: one sort of a packed key

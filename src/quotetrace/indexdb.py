@@ -1011,7 +1011,7 @@ def get_units(db: IndexDB, ids: Iterable[int]) -> list[Unit]:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitKey:
     """A unit's position, article position, compact key and language: what the paraphrase
     channel (`index.paraphrase_candidates`) reads, without raw positions or sentences."""
