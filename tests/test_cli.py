@@ -288,6 +288,19 @@ def test_a_failed_first_trace_leaves_no_index_behind(tmp_path: Path) -> None:
     assert sorted(p.name for p in corpus.iterdir()) == ["bad.txt"]
 
 
+def test_a_folder_named_like_a_text_file_is_named_in_a_warning(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "notes.txt").mkdir(parents=True)
+    (corpus / "notes.txt" / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (corpus / "a.txt").write_text(
+        "基础研究是整个科学体系的源头，是所有技术问题的总机关。\n", encoding="utf-8"
+    )
+    for command in (["trace", str(corpus), "--out", str(tmp_path / "out")], ["ingest", str(corpus)]):
+        res = runner.invoke(app, command)
+        assert res.exit_code == 0
+        assert "notes.txt: a folder, not a text file" in res.stderr
+
+
 def test_an_empty_file_is_named_in_a_warning_and_skipped(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -541,6 +541,7 @@ def sync(
     else:
         raise CorpusNotFound(folder, "no such directory")
     manifest = ingest.read_manifest(root)
+    notes = ingest.misnamed_folders(root) if folder.is_dir() else []
     parser_fp = _parser_fingerprint()
     # nothing changed (the common case for `where`, `report`, `graph`): answer from a read
     # transaction, so readers never queue behind another process's long build
@@ -552,7 +553,7 @@ def sync(
                     "SELECT row, id, file, sha256, size, mtime_ns, manifest, meta FROM documents"
                 )
             ]
-            plan = _plan(db, root, files, manifest, old, reparse_all=False, skip_bad=skip_bad)
+            plan = _plan(db, root, files, manifest, old, reparse_all=False, skip_bad=skip_bad, notes=notes)
             if (
                 old
                 and not plan.added
@@ -568,7 +569,7 @@ def sync(
             _Old(*r)
             for r in c.execute("SELECT row, id, file, sha256, size, mtime_ns, manifest, meta FROM documents")
         ]
-        plan = _plan(db, root, files, manifest, old, reparse_all=reparse_all, skip_bad=skip_bad)
+        plan = _plan(db, root, files, manifest, old, reparse_all=reparse_all, skip_bad=skip_bad, notes=notes)
         if not plan.added and not plan.changed and not plan.unchanged:
             raise EmptyCorpus(folder, f"no readable .txt or .md files ({len(plan.issues)} skipped)")
         gone = [o for o in old if o.row not in plan.keep_rows]
@@ -613,12 +614,14 @@ def _plan(
     *,
     reparse_all: bool,
     skip_bad: bool,
+    notes: Sequence[str] = (),
 ) -> _Plan:
     """Decide per file: unchanged (kept row), added or changed (parsed again)."""
     by_file = {o.file: o for o in old}
     old_ids = {o.id for o in old}
     taken = {doc_id for doc_id, _ in manifest.values()}
     plan = _Plan()
+    plan.issues.extend(notes)
     for path in files:
         rel = path.relative_to(root).as_posix()
         prev = by_file.get(rel)

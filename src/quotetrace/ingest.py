@@ -313,6 +313,18 @@ def _text_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
+def misnamed_folders(folder: Path) -> list[str]:
+    """Issue lines for folders named like text files (notes.txt/): they are walked as folders,
+    not read as documents, which a user who meant a file should hear about."""
+    out = []
+    for dirpath, dirnames, _ in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for d in dirnames:
+            if d.lower().endswith(TEXT_SUFFIXES):
+                out.append(f"{Path(dirpath) / d}: a folder, not a text file (its .txt/.md files are read)")
+    return sorted(out)
+
+
 _NAME_DATE = re.compile(
     r"(?<!\d)((?:1[89]|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)"
 )
@@ -373,7 +385,7 @@ def load_documents(folder: Path, *, skip_bad: bool = False) -> tuple[tuple[Docum
 
     taken = {doc_id for doc_id, _ in manifest.values()}
     docs: list[Document] = []
-    issues: list[str] = []
+    issues: list[str] = misnamed_folders(root) if folder.is_dir() else []
     for path in files:
         rel = path.relative_to(root).as_posix()
         try:
