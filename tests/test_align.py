@@ -263,3 +263,34 @@ def test_a_list_number_the_texts_do_not_share_stays_out_of_the_span():
     als, raws, _ = _align(src, tgt)
     assert [a.target.span.of(raws["d1"]) for a in als] == ["深化高校基础研究体制机制改革。"]
     assert [a.source.span.of(raws["d0"]) for a in als] == ["深化基础研究体制机制改革。"]
+
+
+def test_a_whole_short_quotation_counts_with_its_own_closing_mark():
+    """“加快建设科技强国！” is eight words and a mark: taken whole, it is a quotation (the
+    whole-quotation share counts words, not the mark inside the quotation marks)."""
+    src = "我们的奋斗目标十分明确，就是加快建设科技强国，实现高水平科技自立自强。"
+    tgt = "文章强调：“加快建设科技强国！”这是全党的共同任务。"
+    als, raws, _ = _align(src, tgt)
+    assert [a.target.span.of(raws["d1"]) for a in als] == ["加快建设科技强国！"]
+
+
+def test_numbers_that_open_a_sentence_are_not_list_numbers():
+    """2.5万, 1,200 and 1、2月份 start with a digit and a mark, but they are quantities."""
+    cases = [
+        (
+            "2.5万名科技人员参与了重大科研项目的联合攻关工作。",
+            "去年全省2.5万名科技人员参与重大科研项目的联合攻关工作。",
+        ),
+        (
+            "1,200名科技人员参与了重大科研项目的联合攻关工作。",
+            "去年全省1,200名科技人员参与重大科研项目的联合攻关工作。",
+        ),
+        (
+            "1、2月份，全省重大科研项目的联合攻关工作进展顺利。",
+            "今年1、2月份，全省重大科研项目联合攻关工作进展顺利。",
+        ),
+    ]
+    for src, tgt in cases:
+        als, raws, _ = _align(src, tgt)
+        assert len(als) == 1
+        assert als[0].source.span.of(raws["d0"]).startswith(src[:3]), src

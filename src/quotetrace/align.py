@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from rapidfuzz.distance import Indel
 
 from .cues import mention_ranges
@@ -226,15 +227,23 @@ def _inside_quotes(u: Unit, r0: int, r1: int, *, whole: bool = False, share: flo
         return False
     start, end = int(u.raw_pos[r0]), int(u.raw_pos[r1 - 1]) + 1
     inside = 0
-    quote_len = 0
+    hit = []
     for q in u.sentence.quoted:
         ov = max(0, min(end, q.end) - max(start, q.start))
         if ov:
             inside += ov
-            quote_len += len(q)
+            hit.append(q)
     if inside < 0.8 * (end - start):
         return False
-    return not whole or inside >= share * quote_len
+    if not whole:
+        return True
+    # counted in key characters: the quotation's own punctuation (“加快建设科技强国！”) is no
+    # part of the words a match can cover
+    pos = np.asarray(u.raw_pos)
+    in_quote = np.zeros(len(pos), dtype=bool)
+    for q in hit:
+        in_quote |= (pos >= q.start) & (pos < q.end)
+    return int(in_quote[r0:r1].sum()) >= share * int(in_quote.sum())
 
 
 _CLAUSE_MARKS = frozenset("，；。！？：,;:!?")
@@ -415,7 +424,9 @@ def verify(
 
 
 # a list item's number at the start of a sentence (第二，/（三）/ 四、/ 2.): each text's own structure
-_LIST_NUMBER = re.compile(r"[（(]?(第?[一二三四五六七八九十百]+|\d{1,3})(?:[、，,．.]|[）)])")
+_LIST_NUMBER = re.compile(
+    r"[（(]?(第?[一二三四五六七八九十百]+|\d{1,3})(?:[、，,．.]|[）)])(?![\d一二三四五六七八九十])"
+)
 
 
 def _list_number(u: Unit, k0: int, raw: str) -> str:
