@@ -119,3 +119,31 @@ def test_a_corpus_nobody_tuned_to_commentary_traditional_reprint_and_gbk_policy(
     for a in result.alignments:
         shown = a.target.span.of(docs[a.target.doc_id].raw)
         assert "会议" not in shown and "财政" not in shown
+
+
+def test_a_failed_rebuild_leaves_the_previous_index_as_it_was(tmp_corpus: Path) -> None:
+    """--rebuild builds beside the old index: a broken manifest must not cost the user it."""
+    from quotetrace import indexdb
+    from quotetrace.errors import ManifestError
+
+    cfg = Config(semantic=False)
+    before = pipeline.trace_indexed(tmp_corpus, config=cfg)
+    path = indexdb.default_index_path(tmp_corpus)
+    db = indexdb.open_index(path)
+    stored = len(indexdb.read_alignments(db))
+    db.close()
+    manifest = tmp_corpus / "manifest.toml"
+    good = manifest.read_text(encoding="utf-8")
+    manifest.write_text(good + "\n[[document]\nbroken", encoding="utf-8")
+    with pytest.raises(ManifestError):
+        pipeline.trace_indexed(tmp_corpus, config=cfg, rebuild=True)
+    assert path.exists() and not path.with_name(path.name + ".rebuild").exists()
+    db = indexdb.open_index(path)
+    try:
+        assert len(indexdb.load_documents(db)) == len(before.documents)
+        assert len(indexdb.read_alignments(db)) == stored > 0
+    finally:
+        db.close()
+    manifest.write_text(good, encoding="utf-8")
+    rebuilt = pipeline.trace_indexed(tmp_corpus, config=cfg, rebuild=True)
+    assert _key(rebuilt) == _key(before)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -228,6 +229,18 @@ def _remove_files(path: Path) -> None:
     for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
         with suppress(FileNotFoundError):
             p.unlink()
+
+
+def replace_index(new: Path, path: Path) -> None:
+    """Move a closed, fully built index file over `path` (its old WAL and shared-memory files
+    go first: a stale WAL must never meet the new file)."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+    os.replace(new, path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            new.with_name(new.name + suffix).unlink()
 
 
 def _fingerprint(k: int) -> str:

@@ -546,19 +546,26 @@ def open_corpus_index(
     path = Path(index) if index is not None else _index_path(folder)
     new_dir = not path.parent.exists()
     new_file = not path.exists()
-    db = indexdb.open_index(path, rebuild=rebuild)
+    # a rebuild is built beside the old index and replaces it only once it succeeded: a
+    # failed --rebuild (a broken manifest) leaves the previous index as it was
+    target = path.with_name(path.name + ".rebuild") if rebuild and not new_file else path
+    db = indexdb.open_index(target, rebuild=rebuild)
     try:
         res = indexdb.sync(db, folder, skip_bad=skip_bad, progress=progress)
     except BaseException:
         db.close()
-        if new_file:  # a first run that failed leaves no trace in the user's folder
+        if new_file or target != path:  # a first run that failed leaves no trace in the user's folder
             import shutil
 
-            for leftover in (path, *path.parent.glob(path.name + "-*")):  # -wal, -shm, -journal
+            for leftover in (target, *target.parent.glob(target.name + "-*")):  # -wal, -shm, -journal
                 leftover.unlink(missing_ok=True)
             if new_dir:
                 shutil.rmtree(path.parent, ignore_errors=True)
         raise
+    if target != path:
+        db.close()  # (checkpoints and removes the rebuilt index's WAL)
+        indexdb.replace_index(target, path)
+        db = indexdb.open_index(path)
     return db, res
 
 
