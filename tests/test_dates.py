@@ -166,6 +166,11 @@ def test_note_date(note: str, iso: str | None) -> None:
         ("Title\n\nThe session was held on February 21, 2023 and was presided over by Xi.", "2023-02-21"),
         ("新华社北京2024年1月19日电 在首次评选表彰之际，习近平作出重要指示。", "2024-01-19"),
         ("一、总体要求\n到2025年，基础研究经费投入稳步增长。", None),
+        # a date the text talks about is not the date it was written
+        ("标题\n\n来源：人民网\n\n早在2016年5月30日召开的大会上，总书记作出部署。", None),
+        ("通知\n\n请于申报截止时间2024年4月30日17时前提交材料。", None),
+        ("2024年3月5日，全国两会在北京开幕。", "2024-03-05"),
+        ("转发通知\n\n发布时间：2024年3月18日    来源：区科技局    浏览次数：326\n\n正文。", "2024-03-18"),
         ("", None),
     ],
 )

@@ -368,3 +368,12 @@ def test_undated_text_takes_its_file_names_date(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("没有日期的文字。\n", encoding="utf-8")
     docs, _ = load_documents(tmp_path)
     assert {d.file: d.meta.date for d in docs} == {"2008-03-05_report.txt": "2008-03-05", "notes.txt": None}
+
+
+def test_a_date_in_the_file_name_beats_a_date_the_body_talks_about(tmp_path: Path) -> None:
+    (tmp_path / "2024-03-05_申报通知.txt").write_text(
+        "关于申报项目的通知\n\n各有关单位：\n\n现将有关事项通知如下，申报截止时间为2024年4月30日17时。\n",
+        encoding="utf-8",
+    )
+    docs, _ = load_documents(tmp_path)
+    assert docs[0].meta.date == "2024-03-05"

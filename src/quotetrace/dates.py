@@ -330,18 +330,23 @@ def lead_date(text: str, *, context: str | None = None) -> str | None:
 # --------------------------------------------------------------------------- documents
 
 _LINE_RE = re.compile(r"[^\r\n]+")  # non-empty lines only
+# a web page's date label: 发布时间：2024年3月18日 / 日期: / 成文日期：
+_DATE_LABEL = re.compile(r"(?:发布|印发|成文|发文|公布|更新)?(?:时间|日期)\s*[：:]$")
 _DATE_LINE_CHARS = 24  # a line that is only a date (a signature) is at most this long
 _BODY_FALLBACK_CHARS = 1500
 _HEAD_SCAN = 6000
 _TAIL_SCAN = 3000
 
 
-def document_date(text: str) -> str | None:
+def document_date(text: str, *, lead: bool = True) -> str | None:
     """The date a text gives for itself, when no manifest does.
 
     The first of: a source line's date, a closing ※ note, a line that is only a date (the
-    signature of a notice), a dated heading, a full-year dateline. Failing those, the first
-    full date (Chinese or English) in the opening part of the text. None when there is none.
+    signature of a notice), a dated heading, a full-year dateline. Failing those (and with
+    `lead`), a full date (Chinese or English) that opens a paragraph or a sentence in the
+    opening part of the text, as a news lead's does (2024年3月5日，…); a date inside a
+    sentence is what the text talks about (早在2016年5月30日召开的…, 截止时间为…), not when it
+    was written. None when there is none.
     """
     # a text states its own date near its head (source line, dateline, signature) or in a
     # closing ※ note: scan those regions only, not the whole body of a long document
@@ -372,9 +377,23 @@ def document_date(text: str) -> str | None:
                     break
         if iso:
             return iso
+    if not lead:
+        return None
     head = text[:_BODY_FALLBACK_CHARS]
-    for _, d in find_dates(head):
-        if len(d) == 10:
+    # an English report names its date in its first paragraph (The session was held on …);
+    # a Chinese one opens a paragraph or sentence with it
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in head)
+    english = sum(ch.isascii() and ch.isalpha() for ch in head) > 4 * han
+    paragraphs = [p for p in re.split(r"\n\s*\n", head) if p.strip()]
+    lead_end = head.find(paragraphs[1]) + len(paragraphs[1]) if len(paragraphs) > 1 else len(head)
+    for span, d in find_dates(head):
+        before = head[: span.start].rstrip(" \t\u3000")
+        if len(d) == 10 and (
+            not before
+            or before[-1] in "\n。！？!?"
+            or _DATE_LABEL.search(before) is not None
+            or (english and span.start < lead_end)
+        ):
             return d
     return None
 

@@ -351,7 +351,13 @@ def _complete(meta: DocumentMeta | None, raw: str, file: str = "") -> DocumentMe
         else:
             first = next((ln for ln in raw.splitlines() if ln.strip()), "")
             title = clean_title(first)[:100] or None
-    date = meta.date or document_date(raw) or (date_from_name(file) if file else None)
+    # the text's own dateline or source line, then a date in the file name, then a news lead
+    date = (
+        meta.date
+        or document_date(raw, lead=False)
+        or (date_from_name(file) if file else None)
+        or document_date(raw)
+    )
     return DocumentMeta(
         title=title,
         publisher=meta.publisher,
