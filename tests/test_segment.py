@@ -316,3 +316,15 @@ def test_segmentation_total_on_arbitrary_text(text: str) -> None:
     for language in ("zh", "en"):
         nt, ss = run(text, language)
         check_invariants(text, nt, ss)
+
+
+def test_a_whole_text_pasted_on_one_line_after_its_source_is_body() -> None:
+    """来源：… opening a 1,000-character paragraph is a web page pasted on one line, not a
+    source line: its sentences are the text (and get traced)."""
+    raw = "来源：新华网 发布时间：2023年9月1日 " + "加强基础研究，是实现高水平科技自立自强的迫切要求。" * 40
+    _, sents = run(raw)
+    assert len(sents) > 30
+    assert all(s.role == Role.BODY for s in sents[1:])
+    short = "来源：新华网 2023年9月1日\n加强基础研究，是实现高水平科技自立自强的迫切要求。"
+    _, sents = run(short)
+    assert [s.role for s in sents] == [Role.SOURCE, Role.BODY]

@@ -60,6 +60,7 @@ _SOURCE_RE = re.compile(
     r"|※|——.{0,80}(?:讲话|发言|报告|指示|强调|致信|贺信|批示)",
     re.I,
 )
+_SOURCE_MAX_CHARS = 200  # a source or byline paragraph is short
 _SOURCE_FIRST = frozenset("（(来稿出作记编责本SsTt※—")
 _HAS_TERM = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
 _WORD = re.compile(r"[^\W_]")
@@ -238,8 +239,8 @@ def _role(
         return Role.SOURCE
     if title_span is not None and rs < title_span.end and title_span.start < re_:
         return Role.HEADING
-    if text[s] in _SOURCE_FIRST and _SOURCE_RE.match(text, s, e):
-        return Role.SOURCE
+    if text[s] in _SOURCE_FIRST and e - s <= _SOURCE_MAX_CHARS and _SOURCE_RE.match(text, s, e):
+        return Role.SOURCE  # (a long paragraph that opens with 来源：… is the text, pasted on one line)
     ls = raw.rfind("\n", 0, rs) + 1
     if raw[ls:rs].lstrip().startswith("#") or _is_heading_para(text, s, e, language):
         return Role.HEADING
