@@ -294,3 +294,32 @@ def test_numbers_that_open_a_sentence_are_not_list_numbers():
         als, raws, _ = _align(src, tgt)
         assert len(als) == 1
         assert als[0].source.span.of(raws["d0"]).startswith(src[:3]), src
+
+
+def test_english_reuse_is_found_in_whole_words_and_shared_letters_are_not_reuse():
+    src = (
+        "Basic research is the foundation of the entire scientific system and the master switch "
+        "of all technological problems. We must strengthen basic research with greater effort."
+    )
+    reprint = (
+        "The editorial said that basic research is the foundation of the entire scientific system "
+        "and the master switch of all technological problems, a point worth repeating."
+    )
+    unrelated = (
+        "Basic research sits at the starting end of the research chain that runs from research to "
+        "application and then to production; only when the foundation is solidly laid can the edifice "
+        "of science and technology rise high. Xi called for steadily increasing fiscal investment in "
+        "basic research, using tax incentives and other means to encourage enterprises to invest more."
+    )
+    als, raws, _ = _align(src, reprint)
+    assert len(als) == 1
+    t = als[0].target.span.of(raws["d1"])
+    assert t.lower().startswith("basic research is the foundation") and t.endswith("technological problems")
+    nsf = "Basic research is the foundation of the scientific enterprise. Federal agencies fund it."
+    als, raws, _ = _align(nsf, unrelated)
+    assert all(a.kind != Kind.PARAPHRASE for a in als)
+    for a in als:  # whatever is kept starts and ends on word boundaries
+        for side, doc in ((a.source, "d0"), (a.target, "d2" if "d2" in raws else "d1")):
+            text, span = raws[doc], side.span
+            assert span.start == 0 or not text[span.start - 1].isalpha()
+            assert span.end == len(text) or not text[span.end].isalpha()

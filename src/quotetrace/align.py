@@ -135,6 +135,21 @@ def _snap(k0: int, k1: int, key: str, boundaries: Callable[[str], frozenset[int]
     return k0, k1
 
 
+def _snap_words(u: Unit, k0: int, k1: int) -> tuple[int, int]:
+    """Shrink a window of a Latin-script unit to whole words: a key position starts a word
+    when the raw text has a space or mark before it (the compact key drops them)."""
+    pos, n = u.raw_pos, len(u.key)
+
+    def starts(i: int) -> bool:
+        return i == 0 or i == n or int(pos[i]) > int(pos[i - 1]) + 1
+
+    while k0 < k1 and not starts(k0):
+        k0 += 1
+    while k1 > k0 and not starts(k1):
+        k1 -= 1
+    return k0, k1
+
+
 def jieba_boundaries(key: str) -> frozenset[int]:
     """Word boundaries of a compact key by jieba (tokens.py is the only jieba user)."""
     from . import tokens
@@ -345,8 +360,18 @@ def verify(
         )
         if not contained and Indel.normalized_similarity(ua.key, ub.key, score_cutoff=near_cutoff):
             regions = [(0, len(ua.key), 0, len(ub.key))]
+    # Latin-script text (an English translation against another): whole words only, longer
+    # minimums, and no reworded splices — shared letters are no evidence of shared words
+    latin = ua.language != "zh" and ub.language != "zh"
+    if latin:
+        min_chars, min_quoted_chars = 3 * min_chars, 3 * min_quoted_chars
     for a0, a1, b0, b1 in regions:
-        if word_boundaries is not None:
+        if latin:
+            a0, a1 = _snap_words(ua, a0, a1)
+            b0, b1 = _snap_words(ub, b0, b1)
+            if a1 <= a0 or b1 <= b0:
+                continue
+        elif word_boundaries is not None:
             a0, a1 = _snap(a0, a1, ua.key, word_boundaries)
             b0, b1 = _snap(b0, b1, ub.key, word_boundaries)
             if a1 <= a0 or b1 <= b0:
@@ -362,6 +387,8 @@ def verify(
                 a0, a1, b0, b1 = trimmed
                 kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         if kind is None:
+            if latin:
+                continue
             # a reworded splice: enough text in common, and most of the shorter side
             la, lb = a1 - a0, b1 - b0
             common = score * (la + lb) / 2  # Indel: similarity = 2·LCS / (la + lb)

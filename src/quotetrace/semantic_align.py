@@ -216,8 +216,8 @@ def paraphrase_matches(
         if c.a not in vectors or c.b not in vectors:
             continue
         ua, ub = units[c.a], units[c.b]
-        if min(len(ua.key), len(ub.key)) < min_chars or ua.language != ub.language:
-            continue
+        if min(len(ua.key), len(ub.key)) < min_chars or ua.language != ub.language or ua.language != "zh":
+            continue  # (is_paraphrase's thresholds are calibrated on Chinese pairs)
         cos = float(np.dot(vectors[c.a], vectors[c.b]))
         lex = lexical_support(ua.key, ub.key)
         if semantic.is_paraphrase(cos, lex) and (
