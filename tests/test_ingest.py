@@ -302,6 +302,9 @@ def test_no_manifest_is_an_empty_mapping(tmp_path: Path) -> None:
         ('[[document]]\nid = "a"\nfile = "a.txt"\npublished = "sometime"\n', "invalid published"),
         ('[[document]]\nid = "a"\nfile = "missing.txt"\n', "file does not exist"),
         ('document = "a.txt"\n', "array of tables"),
+        ('[[document]]\nid = 42\nfile = "a.txt"\n', "'id' must be a string"),
+        ('[[document]]\nid = "a"\nfile = "../a.txt"\n', "inside the corpus folder"),
+        ('[[document]]\nid = "a"\nfile = "a.txt"\nlanguage = "english"\n', "language code"),
     ],
 )
 def test_manifest_errors(tmp_path: Path, body: str, problem: str) -> None:

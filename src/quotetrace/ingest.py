@@ -260,11 +260,15 @@ def read_manifest(folder: Path) -> dict[str, tuple[str, DocumentMeta]]:
         if not isinstance(file, str) or not file.strip():
             raise ManifestError(path, f"{where}: missing 'file'")
         where = f"document {n} ({file})"
-        if not isinstance(doc_id, str) or not doc_id.strip():
+        if doc_id is None or (isinstance(doc_id, str) and not doc_id.strip()):
             raise ManifestError(path, f"{where}: missing 'id'")
+        if not isinstance(doc_id, str):
+            raise ManifestError(path, f"{where}: 'id' must be a string (id = \"{doc_id}\")")
         if doc_id in ids:
             raise ManifestError(path, f"{where}: duplicate id {doc_id!r}")
         file = Path(file).as_posix()
+        if Path(file).is_absolute() or ".." in Path(file).parts:
+            raise ManifestError(path, f"{where}: 'file' must be a path inside the corpus folder")
         if file in out:
             raise ManifestError(path, f"{where}: file listed twice")
         if not (Path(folder) / file).is_file():
@@ -286,6 +290,10 @@ def _meta(entry: Mapping[str, Any], *, where: str, path: Path) -> DocumentMeta:
             fields[key] = _as_date(value, where=where, key=key, path=path)
         elif not isinstance(value, str):
             raise ManifestError(path, f"{where}: '{key}' must be a string")
+        elif key == "language" and not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+            raise ManifestError(
+                path, f"{where}: 'language' must be a language code such as zh or en, not {value!r}"
+            )
         else:
             fields[key] = value
     extra: list[tuple[str, str]] = []
