@@ -406,3 +406,9 @@ def test_a_dateline_under_a_heading_is_not_part_of_the_title() -> None:
     assert head_title(raw) is not None and head_title(raw)[0] == "Why Basic Research Matters"
     zh = "在全国科技大会上的讲话\n（2024年6月24日）\n\n同志们：今天我们召开大会。\n"
     assert head_title(zh)[0] == "在全国科技大会上的讲话"  # type: ignore[index]
+
+
+def test_head_title_stops_at_a_salutation() -> None:
+    raw = "关于组织申报2024年度市自然科学基金项目的通知\n\n各区县（市）科技主管部门，各有关单位：\n\n现将有关事项通知如下。"
+    found = head_title(raw)
+    assert found is not None and found[0] == "关于组织申报2024年度市自然科学基金项目的通知"

@@ -160,7 +160,12 @@ def head_title(raw: str) -> tuple[str, Span] | None:
     for ln in lines:
         s = ln.stripped
         clean = clean_title(s)
-        if parse_source_line(s) is not None or _ends_sentence(clean) or _is_cjk_line(s) != script:
+        if (
+            parse_source_line(s) is not None
+            or _ends_sentence(clean)
+            or clean.endswith(("：", ":"))  # a salutation (各有关单位：) opens the body
+            or _is_cjk_line(s) != script
+        ):
             break
         if picked and any(len(d) == 10 for _, d in find_dates(s)):
             break  # a dateline or byline under the title ("Published …, May 1, 2026", （2024年6月24日）)
