@@ -313,3 +313,19 @@ def test_an_empty_file_is_named_in_a_warning_and_skipped(tmp_path: Path) -> None
     assert "empty.txt: empty file" in res.stderr
     data = _json(runner.invoke(app, ["ingest", str(corpus), "--json"]))
     assert [d["file"] for d in data["documents"]] == ["a.txt"]
+
+
+def test_outputs_are_written_as_one_set(tmp_path: Path) -> None:
+    """A folder in the way of report.json: exit 2 with one line, and no other output was
+    replaced or left behind half-way (nothing written, no temporary files)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "基础研究是整个科学体系的源头，是所有技术问题的总机关。地基打得牢，科技事业大厦才能建得高。\n"
+    (corpus / "a.txt").write_text(text, encoding="utf-8")
+    (corpus / "b.txt").write_text("评论：" + text, encoding="utf-8")
+    out = tmp_path / "out"
+    (out / "report.json").mkdir(parents=True)
+    res = runner.invoke(app, ["trace", str(corpus), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "report.json" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]

@@ -355,13 +355,22 @@ def write_outputs(
     }
     if sum(len(d.raw) for d in result.corpus.documents) <= html_max_chars:
         files["html"] = out / "report.html"
-    store.write_alignments(files["alignments"], result.alignments, docs)
+    import json
+
+    # rendered first, then written as one set: a failure leaves the previous outputs, not a mix
+    data: dict[Path, str | bytes] = {
+        files["alignments"]: "".join(
+            json.dumps(rec, ensure_ascii=False) + "\n"
+            for rec in store.alignment_records(result.alignments, docs)
+        )
+    }
     g = graph_mod.build_graph(result.alignments, arts, docs, level="article")
-    store.atomic_write(files["graph"], graph_mod.graph_bytes(g, format="graphml"))
+    data[files["graph"]] = graph_mod.graph_bytes(g, format="graphml")
     reports = report_mod.summarise(result.alignments, result.corpus)
-    store.write_json(files["report"], report_mod.report_json(reports))
+    data[files["report"]] = json.dumps(report_mod.report_json(reports), ensure_ascii=False, indent=2) + "\n"
     if "html" in files:
-        store.atomic_write(files["html"], html_report.render_html(reports, result.corpus))
+        data[files["html"]] = html_report.render_html(reports, result.corpus)
+    store.atomic_write_many(data)
     return files
 
 

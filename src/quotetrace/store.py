@@ -109,6 +109,44 @@ def atomic_write(path: str | Path, data: str | bytes) -> None:
             f.write(data)
 
 
+def atomic_write_many(files: Mapping[Path, str | bytes]) -> None:
+    """Write several files as one set: every one goes to a temporary sibling first, and only
+    when all are written do they replace their targets. A target that cannot be written (a
+    folder in the way, a full disk) leaves every old file as it was."""
+    for path in files:
+        if Path(path).is_dir():
+            raise InputError(path, "cannot write: a folder is in the way")
+    done: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files.items():
+            target = Path(target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = Path(_temp_name(target))
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except OSError as e:
+                raise InputError(target, f"cannot write: {e.strerror or e}") from e
+            done.append((tmp, target))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+                f.flush()
+                os.fsync(f.fileno())
+    except BaseException:
+        for tmp, _ in done:
+            with suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for tmp, target in done:
+        try:
+            if target.exists():
+                os.chmod(tmp, target.stat().st_mode & 0o7777)
+            os.replace(tmp, target)
+        except OSError as e:
+            raise InputError(target, f"cannot write: {e.strerror or e}") from e
+    for folder in {target.parent for _, target in done}:
+        _fsync_dir(folder)
+
+
 def write_json(path: str | Path, obj: Any) -> None:
     """Pretty UTF-8 JSON (Chinese kept readable), newline-terminated, written atomically."""
     atomic_write(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
