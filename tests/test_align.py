@@ -323,3 +323,10 @@ def test_english_reuse_is_found_in_whole_words_and_shared_letters_are_not_reuse(
             text, span = raws[doc], side.span
             assert span.start == 0 or not text[span.start - 1].isalpha()
             assert span.end == len(text) or not text[span.end].isalpha()
+
+
+def test_an_article_number_the_texts_do_not_share_stays_out_of_the_span():
+    src = "第四，加强基础研究人才队伍建设。加强基础研究，归根结底要靠高水平人才。"
+    tgt = "第四条 加强基础研究人才队伍建设。各地要认真落实。"
+    als, raws, _ = _align(src, tgt)
+    assert [a.target.span.of(raws["d1"]) for a in als] == ["加强基础研究人才队伍建设。"]

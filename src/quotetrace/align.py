@@ -381,7 +381,7 @@ def verify(
             a0, a1, b0, b1, kind, score = _to_sentence_edges(
                 ua.key, ub.key, (a0, a1, b0, b1), kind, score, near_cutoff
             )
-        if kind is not None and kind != Kind.VERBATIM and raws is not None:
+        if kind != Kind.VERBATIM and raws is not None:
             trimmed = _drop_list_numbers(ua, ub, (a0, a1, b0, b1), raws)
             if trimmed != (a0, a1, b0, b1):
                 a0, a1, b0, b1 = trimmed
@@ -452,7 +452,8 @@ def verify(
 
 # a list item's number at the start of a sentence (第二，/（三）/ 四、/ 2.): each text's own structure
 _LIST_NUMBER = re.compile(
-    r"[（(]?(第?[一二三四五六七八九十百]+|\d{1,3})(?:[、，,．.]|[）)])(?![\d一二三四五六七八九十])"
+    r"[（(]?(第?[一二三四五六七八九十百]+(?:条|章|节|部分)?|\d{1,3})(?:[、，,．.]|[）)]|[ \t\u3000](?=\S))"
+    r"(?![\d一二三四五六七八九十])"
 )
 
 
@@ -709,6 +710,10 @@ def merge_passages(
     by_pair: dict[tuple[int, int], list[tuple[Match, Span, Span]]] = defaultdict(list)
     for m in matches:
         ua, ub = units[m.a], units[m.b]
+        if m.kind != Kind.VERBATIM:  # (whole-sentence matches of the other channels too)
+            a0, a1, b0, b1 = _drop_list_numbers(ua, ub, (m.a0, m.a1, m.b0, m.b1), raws)
+            if (a0, b0) != (m.a0, m.b0):
+                m = replace(m, a0=a0, b0=b0)
         sa = _raw_span(ua, m.a0, m.a1, raws[ua.doc_id])
         sb = _raw_span(ub, m.b0, m.b1, raws[ub.doc_id])
         by_pair[(ua.article_idx, ub.article_idx)].append((m, sa, sb))
