@@ -330,3 +330,13 @@ def test_an_article_number_the_texts_do_not_share_stays_out_of_the_span():
     tgt = "第四条 加强基础研究人才队伍建设。各地要认真落实。"
     als, raws, _ = _align(src, tgt)
     assert [a.target.span.of(raws["d1"]) for a in als] == ["加强基础研究人才队伍建设。"]
+
+
+def test_a_long_match_made_mostly_of_stock_phrases_is_a_formula_not_reuse():
+    formula = "要更加紧密地团结在以习近平同志为核心的党中央周围，全面贯彻习近平新时代中国特色社会主义思想"
+    a = f"会议强调，{formula}，扎实做好今年春耕备耕各项工作。"
+    b = f"座谈会指出，{formula}，加快推进边境地区民生改善。"
+    assert _align(a, b)[0] == []
+    copied = "扎实推进边境地区兴边富民行动，加快补齐基础设施和公共服务短板"  # no set phrase
+    als, raws, _ = _align(f"{a}{copied}。", f"报道说，{copied}。")
+    assert [x.target.span.of(raws["d1"]) for x in als] == [copied + "。"]

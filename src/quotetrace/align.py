@@ -338,6 +338,7 @@ def verify(
     clause_evidence: float = 0.8,
     clause_min_chars: int = 14,
     weak_chars: int = 6,
+    min_evidence_share: float = 0.5,
 ) -> list[Match]:
     """Locate and score where two candidate units agree; keep verbatim / near-verbatim regions.
 
@@ -400,6 +401,9 @@ def verify(
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
+        # most of an unquoted match must be more than stock phrases: 要更加紧密地团结在以习近平
+        # 总书记为核心的党中央周围，全面贯彻… is a closing formula however long it runs
+        need = max(min_informative, -(-int(min_evidence_share * length * 100) // 100))
         # below min_chars only a quotation taken whole counts: 基础研究人才队伍 inside the
         # quoted 壮大基础研究人才队伍 is a common noun phrase, not the quotation
         if (
@@ -411,10 +415,7 @@ def verify(
                     or _inside_quotes(ub, b0, b1, whole=True, share=0.95)
                 )
             )
-        ) or (
-            not quoted
-            and shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=min_informative) < min_informative
-        ):
+        ) or (not quoted and shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=need) < need):
             if (
                 raws is not None
                 and kind == Kind.VERBATIM
