@@ -340,3 +340,13 @@ def test_a_long_match_made_mostly_of_stock_phrases_is_a_formula_not_reuse():
     copied = "扎实推进边境地区兴边富民行动，加快补齐基础设施和公共服务短板"  # no set phrase
     als, raws, _ = _align(f"{a}{copied}。", f"报道说，{copied}。")
     assert [x.target.span.of(raws["d1"]) for x in als] == [copied + "。"]
+
+
+def test_circled_numbers_and_yi_shi_items_stay_out_of_the_span():
+    src = "第四，加强基础研究人才队伍建设。加强基础研究，归根结底要靠高水平人才。"
+    for tgt, want in (
+        ("二是要加强基础研究人才队伍建设。各地要认真落实。", "要加强基础研究人才队伍建设。"),
+        ("④加强基础研究人才队伍建设。各地要认真落实。", "加强基础研究人才队伍建设。"),
+    ):
+        als, raws, _ = _align(src, tgt)
+        assert [a.target.span.of(raws["d1"]) for a in als] == [want], tgt

@@ -244,3 +244,26 @@ def test_a_short_translated_excerpt_is_linked_to_its_original(tmp_path: Path) ->
     assert trans and all(a.source.doc_id == "2023-02-21_speech" for a in trans)
     docs = {d.id: d.raw for d in result.documents}
     assert not any("football" in a.target.span.of(docs[a.target.doc_id]) for a in trans)
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_two_readouts_sharing_only_a_meeting_formula_are_not_reuse(tmp_path: Path) -> None:
+    """The formula opening of two unrelated meetings states the same proposition, but it is
+    stock phrasing: the semantic channel must not accept what the lexical one judged a formula."""
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    formula = (
+        "会议指出，要坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大和二十届二中全会精神，"
+        "深刻领悟“两个确立”的决定性意义，增强“四个意识”、坚定“四个自信”、做到“两个维护”。"
+    )
+    (tmp_path / "2024-03-01_tourism.txt").write_text(
+        f"省政府常务会议研究文化旅游工作\n\n{formula}\n\n会议研究了冬春季文旅市场和景区安全生产工作。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "2024-03-08_border.txt").write_text(
+        f"省委常委会研究边境地区工作\n\n{formula}\n\n会议审议了兴边富民行动实施方案和口岸建设规划。\n",
+        encoding="utf-8",
+    )
+    result = pipeline.trace(tmp_path, config=Config(semantic=True))
+    assert result.alignments == []

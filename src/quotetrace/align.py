@@ -455,6 +455,7 @@ def verify(
 _LIST_NUMBER = re.compile(
     r"[（(]?(第?[一二三四五六七八九十百]+(?:条|章|节|部分)?|\d{1,3})(?:[、，,．.]|[）)]|[ \t\u3000](?=\S))"
     r"(?![\d一二三四五六七八九十])"
+    r"|([①-⑳])|([一二三四五六七八九十]是)(?![的否])"  # ① / 一是、二是 (not 一是否…)
 )
 
 
@@ -465,9 +466,12 @@ def _list_number(u: Unit, k0: int, raw: str) -> str:
     r0 = int(u.raw_pos[0])
     start = r0 - 1 if r0 > 0 and raw[r0 - 1] in "（(" else r0
     m = _LIST_NUMBER.match(raw, start)
-    if not m or m.start(1) != r0:
+    if not m:
         return ""
-    number = m.group(1)
+    g = next(i for i in (1, 2, 3) if m.group(i))
+    if m.start(g) != r0:
+        return ""
+    number = m.group(g)
     return number if u.key.startswith(number, k0) else ""
 
 

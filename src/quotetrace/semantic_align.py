@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz.distance import Indel
 
 from . import semantic
 from .align import Match, shared_evidence
@@ -207,6 +208,7 @@ def paraphrase_matches(
     *,
     min_chars: int = 10,
     min_evidence: int = 8,
+    near_cutoff: float = 0.8,
 ) -> list[Match]:
     """Candidate pairs with partial lexical evidence that the embeddings say state the same
     proposition (semantic.is_paraphrase: cosine combined with informative lexical overlap),
@@ -218,11 +220,15 @@ def paraphrase_matches(
         ua, ub = units[c.a], units[c.b]
         if min(len(ua.key), len(ub.key)) < min_chars or ua.language != ub.language or ua.language != "zh":
             continue  # (is_paraphrase's thresholds are calibrated on Chinese pairs)
+        # nearly the same words: as the lexical channel, half must be more than stock phrases
+        # (two readouts opening with the same meeting formula state the same proposition)
+        need = min_evidence
+        if Indel.normalized_similarity(ua.key, ub.key) >= near_cutoff:
+            need = max(min_evidence, -(-min(len(ua.key), len(ub.key)) // 2))
         cos = float(np.dot(vectors[c.a], vectors[c.b]))
         lex = lexical_support(ua.key, ub.key)
         if semantic.is_paraphrase(cos, lex) and (
-            shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=min_evidence)
-            >= min_evidence
+            shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=need) >= need
         ):
             out.append(
                 Match(
