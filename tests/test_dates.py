@@ -204,3 +204,10 @@ def test_every_calendar_date_round_trips_in_every_style(d: datetime.date) -> Non
     assert parse_date(d.strftime("%B ") + f"{d.day}, {d.year}") == iso
     assert parse_date(f"{d.day} " + d.strftime("%B %Y")) == iso
     assert to_iso(d.year, d.month, d.day) == iso
+
+
+def test_a_traditional_script_source_line_gives_source_and_date() -> None:
+    from quotetrace.dates import parse_source_line
+
+    src = parse_source_line("來源：香港文匯報，2023年9月10日")
+    assert src is not None and src.publisher == "香港文匯報" and src.date == "2023-09-10"

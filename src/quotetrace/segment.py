@@ -56,12 +56,12 @@ _ABBREV = frozenset(
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.&]*)$")
 
 _SOURCE_RE = re.compile(
-    r"(?:[（(]\s*)?(?:来源|来源于|稿源|出处|作者|记者|编辑|责任编辑|本报记者|Source|Translated by|Translation)\s*[：:]"
+    r"(?:[（(]\s*)?(?:来源|來源|来源于|來源於|稿源|出处|出處|作者|记者|記者|编辑|編輯|责任编辑|責任編輯|本报记者|本報記者|Source|Translated by|Translation)\s*[：:]"
     r"|※|——.{0,80}(?:讲话|发言|报告|指示|强调|致信|贺信|批示)",
     re.I,
 )
 _SOURCE_MAX_CHARS = 200  # a source or byline paragraph is short
-_SOURCE_FIRST = frozenset("（(来稿出作记编责本SsTt※—")
+_SOURCE_FIRST = frozenset("（(来來稿出作记記编編责責本SsTt※—")
 _HAS_TERM = re.compile(r"[。！？；!?;]|\.(?:\s|$)")
 _WORD = re.compile(r"[^\W_]")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() and str.strip() treat as space

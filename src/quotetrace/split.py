@@ -144,7 +144,7 @@ _HEAD_CHARS = 4000  # a title is in the first lines
 # a cheap over-approximation of a source line (parse_source_line decides): the keyword at a
 # line's start after brackets/markup
 _SOURCE_HINT = re.compile(
-    r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|稿源|出处|转自|转载自|原载|刊载于|source)"
+    r"(?im)^[\s>*#（(【\[〔]*(?:\*\*)?\s*(?:来源|來源|稿源|出处|出處|转自|轉自|转载自|轉載自|原载|原載|刊载于|刊載於|source)"
 )
 
 
