@@ -103,6 +103,13 @@ def test_where_says_plainly_when_nothing_matches(raw_dir: Path) -> None:
     assert data["hits"] == []
 
 
+def test_where_says_a_set_phrase_is_not_traced_rather_than_absent(raw_dir: Path) -> None:
+    """加强基础研究 occurs dozens of times; saying it occurs nowhere would be false."""
+    res = runner.invoke(app, ["where", "加强基础研究", "--corpus", str(raw_dir)])
+    assert res.exit_code == 0
+    assert "set phrases" in res.stdout and "occurs nowhere" not in res.stdout
+
+
 def test_where_empty_query_is_exit_2(raw_dir: Path) -> None:
     res = runner.invoke(app, ["where", "   ", "--corpus", str(raw_dir)])
     assert res.exit_code == 2 and "empty query" in res.stderr

@@ -237,7 +237,15 @@ def where(
             )
             return
         if not hits:
-            out.print(f"not found: the sentence occurs nowhere in {corpus}")
+            from .index import only_set_phrases
+
+            if only_set_phrases(query):
+                out.print(
+                    "not traced: the query is made only of set phrases common to official texts; "
+                    "give a longer passage"
+                )
+            else:
+                out.print(f"not found: the sentence occurs nowhere in {corpus}")
             return
         out.print(render.where_table(query, hits))
 

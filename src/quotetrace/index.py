@@ -202,6 +202,14 @@ def stock_grams() -> frozenset[str]:
         return frozenset()
 
 
+def only_set_phrases(text: str, k: int = 6) -> bool:
+    """Every k-character stretch of the text is a background stock phrase (加强基础研究,
+    科技自立自强): the index does not trace it, as no one text can be its source."""
+    key, _ = compact(text)
+    stock = stock_grams()
+    return len(key) >= k and all(key[i : i + k] in stock for i in range(len(key) - k + 1))
+
+
 def _codepoints(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """All keys concatenated as uint64 code points, plus each key's start offset."""
     joined = "".join(keys)
