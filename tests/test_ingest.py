@@ -380,3 +380,10 @@ def test_a_date_in_the_file_name_beats_a_date_the_body_talks_about(tmp_path: Pat
     )
     docs, _ = load_documents(tmp_path)
     assert docs[0].meta.date == "2024-03-05"
+
+
+def test_a_text_that_opens_with_its_source_line_and_body_has_no_title(tmp_path: Path) -> None:
+    body = "加强基础研究，是实现高水平科技自立自强的迫切要求，是建设世界科技强国的必由之路。" * 5
+    (tmp_path / "web.txt").write_text(f"来源：新华网 发布时间：2023年9月1日 {body}\n", encoding="utf-8")
+    docs, _ = load_documents(tmp_path)
+    assert docs[0].meta.title is None and docs[0].meta.date == "2023-09-01"

@@ -348,6 +348,9 @@ def date_from_name(name: str) -> str | None:
     return f"{y}-{mo}-{d}" if d else f"{y}-{mo}"
 
 
+_SOURCE_START = re.compile(r"[（(【\[]?\s*(?:来源|來源|稿源|出处|出處|source)\s*[：:]", re.I)
+
+
 def _complete(meta: DocumentMeta | None, raw: str, file: str = "") -> DocumentMeta:
     """Fill what the manifest leaves out from the text itself (then from the file name)."""
     meta = meta or DocumentMeta(language="")
@@ -357,8 +360,9 @@ def _complete(meta: DocumentMeta | None, raw: str, file: str = "") -> DocumentMe
         if head:
             title = head[0]
         else:
-            first = next((ln for ln in raw.splitlines() if ln.strip()), "")
-            title = clean_title(first)[:100] or None
+            first = next((ln for ln in raw.splitlines() if ln.strip()), "").strip()
+            # a text that opens with its body (or its source line) has no title to show
+            title = None if len(first) > 100 or _SOURCE_START.match(first) else (clean_title(first) or None)
     # the text's own dateline or source line, then a date in the file name, then a news lead
     date = (
         meta.date
