@@ -73,17 +73,22 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        try:
-            if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
-        except OSError as e:
-            raise InputError(path, f"cannot write: {e.strerror or e}") from e
+        _install(tmp, path)
         _fsync_dir(path.parent)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _install(tmp: Path, path: Path) -> None:
+    """Move a written temporary file over `path`, keeping the old file's permissions."""
+    try:
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(path, f"cannot write: {e.strerror or e}") from e
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -137,12 +142,7 @@ def atomic_write_many(files: Mapping[Path, str | bytes]) -> None:
                 os.unlink(tmp)
         raise
     for tmp, target in done:
-        try:
-            if target.exists():
-                os.chmod(tmp, target.stat().st_mode & 0o7777)
-            os.replace(tmp, target)
-        except OSError as e:
-            raise InputError(target, f"cannot write: {e.strerror or e}") from e
+        _install(tmp, target)
     for folder in {target.parent for _, target in done}:
         _fsync_dir(folder)
 
