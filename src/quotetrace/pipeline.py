@@ -355,19 +355,14 @@ def write_outputs(
     }
     if sum(len(d.raw) for d in result.corpus.documents) <= html_max_chars:
         files["html"] = out / "report.html"
-    import json
-
     # rendered first, then written as one set: a failure leaves the previous outputs, not a mix
     data: dict[Path, str | bytes] = {
-        files["alignments"]: "".join(
-            json.dumps(rec, ensure_ascii=False) + "\n"
-            for rec in store.alignment_records(result.alignments, docs)
-        )
+        files["alignments"]: store.jsonl_text(store.alignment_records(result.alignments, docs))
     }
     g = graph_mod.build_graph(result.alignments, arts, docs, level="article")
     data[files["graph"]] = graph_mod.graph_bytes(g, format="graphml")
     reports = report_mod.summarise(result.alignments, result.corpus)
-    data[files["report"]] = json.dumps(report_mod.report_json(reports), ensure_ascii=False, indent=2) + "\n"
+    data[files["report"]] = store.json_text(report_mod.report_json(reports))
     if "html" in files:
         data[files["html"]] = html_report.render_html(reports, result.corpus)
     store.atomic_write_many(data)

@@ -147,9 +147,19 @@ def atomic_write_many(files: Mapping[Path, str | bytes]) -> None:
         _fsync_dir(folder)
 
 
+def json_text(obj: Any) -> str:
+    """Pretty JSON (Chinese kept readable), newline-terminated: how every .json output reads."""
+    return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+
+
+def jsonl_text(records: Iterable[Mapping[str, Any]]) -> str:
+    """One compact JSON object per line: how every .jsonl output reads."""
+    return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
+
+
 def write_json(path: str | Path, obj: Any) -> None:
     """Pretty UTF-8 JSON (Chinese kept readable), newline-terminated, written atomically."""
-    atomic_write(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    atomic_write(path, json_text(obj))
 
 
 def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> int:
