@@ -11,6 +11,7 @@ together in both texts then merge into one passage.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -403,7 +404,7 @@ def verify(
         quoted = _inside_quotes(ua, a0, a1) or _inside_quotes(ub, b0, b1)
         # most of an unquoted match must be more than stock phrases: 要更加紧密地团结在以习近平
         # 总书记为核心的党中央周围，全面贯彻… is a closing formula however long it runs
-        need = max(min_informative, -(-int(min_evidence_share * length * 100) // 100))
+        need = max(min_informative, math.ceil(min_evidence_share * length))
         # below min_chars only a quotation taken whole counts: 基础研究人才队伍 inside the
         # quoted 壮大基础研究人才队伍 is a common noun phrase, not the quotation
         if (
