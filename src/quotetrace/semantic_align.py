@@ -222,13 +222,15 @@ def paraphrase_matches(
             continue  # (is_paraphrase's thresholds are calibrated on Chinese pairs)
         # nearly the same words: as the lexical channel, half must be more than stock phrases
         # (two readouts opening with the same meeting formula state the same proposition)
-        need = min_evidence
+        weak = False
         if Indel.normalized_similarity(ua.key, ub.key) >= near_cutoff:
-            need = max(min_evidence, -(-min(len(ua.key), len(ub.key)) // 2))
+            half = -(-min(len(ua.key), len(ub.key)) // 2)
+            weak = shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=half) < half
         cos = float(np.dot(vectors[c.a], vectors[c.b]))
         lex = lexical_support(ua.key, ub.key)
         if semantic.is_paraphrase(cos, lex) and (
-            shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=need) >= need
+            shared_evidence(ua.key, 0, len(ua.key), ub.key, 0, len(ub.key), enough=min_evidence)
+            >= min_evidence
         ):
             out.append(
                 Match(
@@ -240,6 +242,7 @@ def paraphrase_matches(
                     len(ub.key),
                     semantic.paraphrase_score(cos, lex),
                     Kind.PARAPHRASE,
+                    weak=weak,
                 )
             )
     return out
