@@ -336,3 +336,11 @@ def test_outputs_are_written_as_one_set(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "report.json" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+
+
+def test_where_lists_no_short_fragments_of_a_long_query(raw_dir: Path) -> None:
+    """实现高水平科技自立自强 appears in many sentences; it is not where the whole sentence went."""
+    query = "加强基础研究，是实现高水平科技自立自强的迫切要求，是建设世界科技强国的必由之路。"
+    data = _json(runner.invoke(app, ["where", query, "--corpus", str(raw_dir), "--json"]))
+    assert data["hits"] and all(h["coverage"] >= 0.4 for h in data["hits"])
+    assert sum(h["coverage"] == 1.0 for h in data["hits"]) >= 3  # the speech and its reprints
