@@ -151,6 +151,23 @@ def test_a_short_shared_formula_clause_is_not_reuse():
     assert _align(a, b)[0] == []
 
 
+def test_two_clauses_carried_over_with_their_joint_are_a_paraphrase_of_both_clauses():
+    src = "我们要深化改革，完善知识产权保护制度，为企业创新提供制度保障和市场环境。"
+    tgt = "实践证明，不断完善的知识产权保护制度，正在为企业创新提供持久动力。"
+    als, raws, _ = _align(src, tgt)
+    assert len(als) == 1 and als[0].kind == Kind.PARAPHRASE
+    assert als[0].target.span.of(raws["d1"]) == "不断完善的知识产权保护制度，正在为企业创新提供持久动力。"
+    assert als[0].source.span.of(raws["d0"]) == "完善知识产权保护制度，为企业创新提供制度保障和市场环境。"
+
+
+def test_shared_words_on_both_sides_of_different_breaks_are_not_a_reworded_sentence():
+    # 科技金融 … 增强企业自主创新能力 in both, but the clause break falls elsewhere in each:
+    # two sentences on one topic, not one sentence's structure carried over
+    src = "要以更大力度完善科技金融，增强企业自主创新能力。"
+    tgt = "健全科技金融网络，这是增强企业自主创新能力的重要保障。"
+    assert _align(src, tgt)[0] == []
+
+
 def _clauses(text: str) -> tuple[str, tuple[int, ...]]:
     """The key of a one-sentence text and where its clauses start."""
     pa, raw = article("d0", text)

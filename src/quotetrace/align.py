@@ -323,6 +323,50 @@ def _clause_match(
     return (ca0, ca1, cb0, cb1, kind, score) if kind is not None else None
 
 
+def _clause_splice(
+    ua: Unit,
+    ub: Unit,
+    region: tuple[int, int, int, int],
+    raws: Mapping[str, str],
+    *,
+    min_chars: int,
+    evidence: float,
+    cutoff: float,
+    max_growth: float = 2.5,
+) -> tuple[int, int, int, int, Kind, float] | None:
+    """A shared stretch that runs across a clause break in both texts, reworded around it:
+    不断优化的资源配置与布局结构，正在为创新发展提供不竭动力 keeps 优化资源配置和布局结构，为创新发展提供….
+    A formula lives inside one clause; two clauses carried over together with their joint
+    (…布局结构，为创新发展提供) are the structure of a sentence, so the enclosing clauses are a
+    paraphrase when the stretch is near-verbatim evidence and the clauses still agree (≥ cutoff)."""
+    a0, a1, b0, b1 = region
+    if min(a1 - a0, b1 - b0) < min_chars:
+        return None
+    sa, sb = clause_starts(ua, raws[ua.doc_id]), clause_starts(ub, raws[ub.doc_id])
+    breaks_a = {x for x in sa if a0 < x < a1}
+    breaks_b = {x for x in sb if b0 < x < b1}
+    # the joint itself carried over: a stretch both share runs up to, starts at or runs
+    # across the same break in both texts
+    joint = False
+    for blk in Indel.opcodes(ua.key[a0:a1], ub.key[b0:b1]).as_matching_blocks():
+        if blk.size < 2:
+            continue
+        xa, xb = a0 + blk.a, b0 + blk.b
+        if any(x - xa + xb in breaks_b for x in breaks_a if xa <= x <= xa + blk.size):
+            joint = True
+            break
+    if not joint:
+        return None
+    if shared_evidence(ua.key, a0, a1, ub.key, b0, b1) < evidence * min(a1 - a0, b1 - b0):
+        return None
+    ca0, ca1 = _enclosing(sa, a0, a1)
+    cb0, cb1 = _enclosing(sb, b0, b1)
+    if max(ca1 - ca0, cb1 - cb0) > max_growth * min(a1 - a0, b1 - b0):
+        return None
+    score = Indel.normalized_similarity(ua.key[ca0:ca1], ub.key[cb0:cb1])
+    return (ca0, ca1, cb0, cb1, Kind.PARAPHRASE, score) if score >= cutoff else None
+
+
 def verify(
     c: Candidate,
     units: Sequence[Unit],
@@ -437,13 +481,23 @@ def verify(
             if raws is None or quoted:
                 continue
             found = _clause_match(ua, ub, (a0, a1, b0, b1), raws, near_cutoff=near_cutoff)
+            if found is None:
+                found = _clause_splice(
+                    ua,
+                    ub,
+                    (a0, a1, b0, b1),
+                    raws,
+                    min_chars=clause_min_chars,
+                    evidence=clause_evidence,
+                    cutoff=splice_cutoff,
+                )
             if found is None or min(found[1] - found[0], found[3] - found[2]) < clause_min_chars:
                 if kind == Kind.VERBATIM and _whole_clauses(ua, ub, (a0, a1, b0, b1), raws):
                     out.append(Match(c.a, c.b, a0, a1, b0, b1, score, kind, weak=True))
                 continue
             a0, a1, b0, b1, kind, score = found
             length = min(a1 - a0, b1 - b0)
-            if (
+            if kind != Kind.PARAPHRASE and (
                 length < clause_min_chars
                 or shared_evidence(ua.key, a0, a1, ub.key, b0, b1) < clause_evidence * length
             ):
