@@ -367,3 +367,25 @@ def test_circled_numbers_and_yi_shi_items_stay_out_of_the_span():
     ):
         als, raws, _ = _align(src, tgt)
         assert [a.target.span.of(raws["d1"]) for a in als] == [want], tgt
+
+
+def test_closing_formulas_and_attendance_lines_are_no_reuse():
+    # curated boilerplate (data/stock_phrases.txt): what any official text of the period carries
+    a = (
+        "会上，中央和国家机关有关部门、有关人民团体、军队有关单位主要负责同志参加会议。"
+        "我们要更加紧密地团结在以习近平同志为核心的党中央周围，全面贯彻习近平新时代中国特色社会主义思想。"
+    )
+    b = (
+        "中央和国家机关有关部门、军队有关单位、部分省市主要负责同志出席。"
+        "要更加紧密地团结在以习近平同志为核心的党中央周围，全面贯彻习近平新时代中国特色社会主义思想，奋力谱写新篇章。"
+    )
+    assert _align(a, b)[0] == []
+
+
+def test_the_curated_boilerplate_is_part_of_the_stock_table():
+    from quotetrace.index import compact, stock_grams
+
+    key, _ = compact("更加紧密地团结在以习近平总书记为核心的党中央周围")
+    stock = stock_grams()
+    assert all(key[i : i + 6] in stock for i in range(len(key) - 5))
+    assert "基础研究人才" not in stock  # topical words are not boilerplate

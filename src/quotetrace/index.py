@@ -193,13 +193,25 @@ def _is_citation_line(text: str) -> bool:
 
 @cache
 def stock_grams() -> frozenset[str]:
-    """Background stock 6-grams (shipped data); empty if the file is missing."""
+    """Background stock 6-grams (shipped data): those learned from reference documents
+    (tools/build_stock_ngrams.py) and every 6-gram of the curated boilerplate in
+    data/stock_phrases.txt. Empty if the files are missing."""
+    grams: set[str] = set()
+    data = resources.files("quotetrace") / "data"
     try:
-        ref = resources.files("quotetrace") / "data" / "stock_6grams.txt.gz"
-        with ref.open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as g:
-            return frozenset(line.strip() for line in g if line.strip() and not line.startswith("#"))
+        with (data / "stock_6grams.txt.gz").open("rb") as fh, gzip.open(fh, "rt", encoding="utf-8") as g:
+            grams.update(line.strip() for line in g if line.strip() and not line.startswith("#"))
     except (FileNotFoundError, OSError):
-        return frozenset()
+        pass
+    try:
+        lines = (data / "stock_phrases.txt").read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, OSError):
+        lines = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            key, _ = compact(line.strip())
+            grams.update(key[i : i + 6] for i in range(len(key) - 5))
+    return frozenset(grams)
 
 
 def only_set_phrases(text: str, k: int = 6) -> bool:
