@@ -211,3 +211,23 @@ def test_a_traditional_script_source_line_gives_source_and_date() -> None:
 
     src = parse_source_line("來源：香港文匯報，2023年9月10日")
     assert src is not None and src.publisher == "香港文匯報" and src.date == "2023-09-10"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("市教育局推进会纪要\n\n要切实推进科教融汇。\n\n某市教育局\u30002023年3月15日\n", "2023-03-15"),
+        ("纪要\n\n正文一句。\n\n三区科技局 2023年9月1日\n", "2023-09-01"),
+        # a sentence that names a date is no signature
+        ("纪要\n\n各单位须于 2023年9月1日\n前报送材料。\n", None),
+    ],
+)
+def test_a_signature_line_dates_the_document(text: str, expected: str | None) -> None:
+    assert document_date(text, lead=False) == expected
+
+
+@pytest.mark.parametrize("sep", ["\u3000", " ", ""])
+def test_a_news_lead_after_its_dateline_word_dates_the_document(sep: str) -> None:
+    text = f"市教育局召开推进会\n\n本报讯{sep}2023年3月15日，市教育局召开推进会。\n"
+    assert document_date(text) == "2023-03-15"
+    assert document_date(text, lead=False) is None  # a lead is the weakest evidence

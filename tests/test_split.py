@@ -366,6 +366,23 @@ def test_head_title_stops_at_a_sentence_and_a_change_of_script() -> None:
     assert head_title("第一句就是正文。") is None
 
 
+def test_a_wrapped_first_paragraph_after_a_blank_line_is_not_part_of_the_title() -> None:
+    raw = (
+        "三区关于加快推进科技期刊和平台建设的工作方案\n\n"
+        "要打好科技仪器设备、操作系统和基础软件国产化攻坚战，鼓励科研\n"
+        "机构、高校同企业开展联合攻关，提升国产化替代水平和应用规模，\n"
+        "争取早日实现用我国自主的研究平台、仪器设备来解决重大基础研究问题。\n"
+    )
+    head = head_title(raw)
+    assert head is not None and head[0] == "三区关于加快推进科技期刊和平台建设的工作方案"
+    assert raw[head[1].start : head[1].end] == head[0]
+    # no blank line: a line with a clause of a sentence is body text all the same
+    assert head_title(raw.replace("\n\n", "\n", 1)) == head
+    # a two-line title stays whole
+    two = "关于加快推动高校基础研究\n高质量发展的意见\n\n各有关单位：\n"
+    assert head_title(two)[0] == "关于加快推动高校基础研究高质量发展的意见"  # type: ignore[index]
+
+
 _han = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 _para = st.text(st.one_of(_han, st.sampled_from("，。；：“”《》（）\n 　0123456789来源")), max_size=60)
 

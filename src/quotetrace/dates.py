@@ -370,11 +370,19 @@ def document_date(text: str, *, lead: bool = True) -> str | None:
             found = find_dates(s)
             if found and (s.startswith("#") or _only_date(s, found[0][0])):
                 iso = found[0][1]
+            elif (
+                found and len(found[-1][1]) == 10 and _signature(s, found[-1][0]) and _at_an_end(text, start)
+            ):
+                iso = found[-1][1]
         elif "电" in s:  # a dateline: a date followed by 电
             for span, d in find_dates(s):
                 if s[span.end : span.end + 2].lstrip().startswith("电"):
                     iso = d
                     break
+        elif len(s) <= _SIGNATURE_CHARS:
+            found = find_dates(s)
+            if found and len(found[-1][1]) == 10 and _signature(s, found[-1][0]) and _at_an_end(text, start):
+                iso = found[-1][1]
         if iso:
             return iso
     if not lead:
@@ -388,14 +396,46 @@ def document_date(text: str, *, lead: bool = True) -> str | None:
     lead_end = head.find(paragraphs[1]) + len(paragraphs[1]) if len(paragraphs) > 1 else len(head)
     for span, d in find_dates(head):
         before = head[: span.start].rstrip(" \t\u3000")
+        line_before = head[head.rfind("\n", 0, span.start) + 1 : span.start]
         if len(d) == 10 and (
             not before
             or before[-1] in "\n。！？!?"
             or _DATE_LABEL.search(before) is not None
+            or _LEAD_WORD.fullmatch(line_before) is not None
             or (english and span.start < lead_end)
         ):
             return d
     return None
+
+
+# a signature on one line: the issuer, a space, the full date (某市教育局　2023年3月15日)
+_SIGNATURE_CHARS = 48
+_SIGNATURE_ISSUER = re.compile(r"[^\s，。；：,;:！？!?“”\"]{2,40}[ \t\u3000]+")
+
+
+def _signature(line: str, span: Span) -> bool:
+    """The line is an issuer's name, whitespace, then a full date that ends the line."""
+    if line[span.end :].strip(" \t\u3000（）()") != "" or not _CN_FULL.fullmatch(
+        line[span.start : span.end].strip()
+    ):
+        return False
+    issuer = _SIGNATURE_ISSUER.fullmatch(line[: span.start])
+    # (…须于 2023年9月1日 is a wrapped sentence, not a signature)
+    return issuer is not None and not issuer.group().rstrip().endswith(
+        ("于", "在", "至", "到", "为", "自", "从")
+    )
+
+
+def _at_an_end(text: str, start: int, lines: int = 3) -> bool:
+    """The line at `start` is among the first or the last `lines` non-empty lines of text."""
+    if start < 2000 and sum(1 for _ in _LINE_RE.finditer(text, 0, start)) < lines:
+        return True
+    after = _LINE_RE.finditer(text, start, min(len(text), start + 2000))
+    return start + 2000 >= len(text) and sum(1 for m in after if m.group().strip()) <= lines
+
+
+# a news lead's dateline word before the date: 本报讯　2023年3月15日，… / 【新华网讯】2023年…
+_LEAD_WORD = re.compile(r"[ \t\u3000【\[（(]*[^\s，。：:；;]{0,10}讯[】\]）)]?[ \t\u3000]*$")
 
 
 def _only_date(line: str, span: Span) -> bool:

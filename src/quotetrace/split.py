@@ -157,6 +157,7 @@ def head_title(raw: str) -> tuple[str, Span] | None:
         return None
     picked: list[_Line] = []
     script = _is_cjk_line(lines[0].stripped)
+    blanks_mean_nothing: bool | None = None  # PDF layout with a blank line after every line
     for ln in lines:
         s = ln.stripped
         clean = clean_title(s)
@@ -164,9 +165,20 @@ def head_title(raw: str) -> tuple[str, Span] | None:
             parse_source_line(s) is not None
             or _ends_sentence(clean)
             or clean.endswith(("：", ":"))  # a salutation (各有关单位：) opens the body
+            or clean.endswith(("，", "、", "；", ",", ";"))  # a sentence runs on: body text
             or _is_cjk_line(s) != script
         ):
             break
+        if picked:
+            if "，" in clean:  # a title's second line is no clause of a sentence
+                break
+            if raw.count("\n", picked[-1].end, ln.start) >= 2:  # a blank line after the title
+                if blanks_mean_nothing is None:
+                    from .normalise import layout_profile
+
+                    blanks_mean_nothing = layout_profile(raw).blank_after_every_line
+                if not blanks_mean_nothing:
+                    break
         if picked and any(len(d) == 10 for _, d in find_dates(s)):
             break  # a dateline or byline under the title ("Published …, May 1, 2026", （2024年6月24日）)
         picked.append(ln)
