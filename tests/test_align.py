@@ -389,3 +389,31 @@ def test_the_curated_boilerplate_is_part_of_the_stock_table():
     stock = stock_grams()
     assert all(key[i : i + 6] in stock for i in range(len(key) - 5))
     assert "基础研究人才" not in stock  # topical words are not boilerplate
+
+
+def test_two_readouts_on_different_topics_share_a_frame_not_text():
+    # a study-session readout is a template: only the topic words differ
+    frame = (
+        "中共中央总书记习近平在主持学习时强调，{a}。"
+        "{who}就这个问题进行讲解，提出了工作建议。中央政治局的同志认真听取了讲解，并进行了讨论。"
+        "习近平在听取讲解和讨论后发表了重要讲话。他指出，党的十八大以来，以习近平同志为核心的党中央把{t}摆在{w}的突出位置，{r}。"
+        "习近平强调，各级党委和政府要认真贯彻落实党中央决策部署，切实扛起{t}政治责任，{d}。"
+        "中央和国家机关有关部门负责同志列席会议，中央有关部门负责同志作了发言。"
+    )
+    grain = frame.format(
+        a="粮食安全是国之大者，要坚持藏粮于地、藏粮于技",
+        who="中国农业大学教授张某某",
+        t="粮食安全",
+        w="治国理政",
+        r="我国粮食生产连年丰收",
+        d="严格落实耕地保护制度，加快推进高标准农田建设",
+    )
+    eco = frame.format(
+        a="生态文明建设是关系中华民族永续发展的根本大计，要坚持绿水青山就是金山银山的理念",
+        who="生态环境部环境规划院研究员李某某",
+        t="生态环境保护",
+        w="全局工作",
+        r="我国生态环境保护发生历史性变化",
+        d="深入打好污染防治攻坚战，加快推动发展方式绿色转型",
+    )
+    assert _align(grain, eco)[0] == []

@@ -177,13 +177,19 @@ def classify(a: str, b: str, *, near_cutoff: float = 0.8) -> tuple[Kind | None, 
 
 
 @lru_cache(maxsize=65536)
-def _evidence_mask(key: str, k: int = 6) -> bytes:
+def _evidence_mask(key: str, k: int = 6, strict: bool = False) -> bytes:
     """Per character of a unit key, 1 when it is evidence of reuse: covered by a k-gram that is
-    not a background stock phrase, and not part of a name (`cues.mention_ranges`). Computed
-    once per key (a unit meets many candidates)."""
+    not a background stock phrase (`strict`: inside no stock k-gram at all), and not part of a
+    name (`cues.mention_ranges`). Computed once per key (a unit meets many candidates)."""
     n = len(key)
     if n < k:
         mask = bytearray(b"\x01" * n)
+    elif strict:
+        stock = stock_grams()
+        mask = bytearray(b"\x01" * n)
+        for i in range(n - k + 1):
+            if key[i : i + k] in stock:
+                mask[i : i + k] = bytes(k)
     else:
         stock = stock_grams()
         fresh = [key[i : i + k] not in stock for i in range(n - k + 1)]
@@ -197,11 +203,14 @@ def _evidence_mask(key: str, k: int = 6) -> bytes:
     return bytes(mask)
 
 
-def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, enough: int = 1 << 30) -> int:
+def shared_evidence(
+    ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, enough: int = 1 << 30, strict: bool = False
+) -> int:
     """Characters the two windows share (Indel matching blocks) that are evidence on both
     sides (`_evidence_mask`), counted up to `enough`: a match made only of set phrases and names
-    of events or documents is a mention, not reuse."""
-    ea, eb = _evidence_mask(ka), _evidence_mask(kb)
+    of events or documents is a mention, not reuse. `strict`: a character inside any stock
+    phrase is no evidence, even where the k-grams around it are fresh."""
+    ea, eb = _evidence_mask(ka, strict=strict), _evidence_mask(kb, strict=strict)
     wa, wb = ka[a0:a1], kb[b0:b1]
     blocks = (
         [(0, 0, len(wa))]
@@ -211,7 +220,7 @@ def shared_evidence(ka: str, a0: int, a1: int, kb: str, b0: int, b1: int, *, eno
     n = 0
     for ba, bb, size in blocks:
         x, y = a0 + ba, b0 + bb
-        inner = _fresh_cover(ka[x : x + size]) if size >= _EVIDENCE_K else None
+        inner = _fresh_cover(ka[x : x + size], strict=strict) if size >= _EVIDENCE_K else None
         for i in range(size):
             if ea[x + i] and eb[y + i] and (inner is None or inner[i]):
                 n += 1
@@ -224,11 +233,17 @@ _EVIDENCE_K = 6
 
 
 @lru_cache(maxsize=65536)
-def _fresh_cover(block: str, k: int = _EVIDENCE_K) -> bytes:
+def _fresh_cover(block: str, k: int = _EVIDENCE_K, strict: bool = False) -> bytes:
     """Per character of a stretch both texts share, 1 when a k-gram *inside the stretch* that
     is not a stock phrase covers it: 习近平总书记 shared whole is a stock phrase, even where a
     different next character (…就 / …的) makes a fresh k-gram in each text."""
     stock = stock_grams()
+    if strict:
+        out = bytearray(b"\x01" * len(block))
+        for i in range(len(block) - k + 1):
+            if block[i : i + k] in stock:
+                out[i : i + k] = bytes(k)
+        return bytes(out)
     out = bytearray(len(block))
     for i in range(len(block) - k + 1):
         if block[i : i + k] not in stock:
@@ -441,7 +456,10 @@ def verify(
             if score < splice_cutoff or common < splice_min_common or common < 0.6 * min(la, lb):
                 continue
             # what the two share must be more than the names and formulas around a quotation
-            if shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=splice_min_common) < splice_min_common:
+            if (
+                shared_evidence(ua.key, a0, a1, ub.key, b0, b1, enough=splice_min_common, strict=True)
+                < splice_min_common
+            ):
                 continue
             kind = Kind.PARAPHRASE
         length = min(a1 - a0, b1 - b0)
