@@ -267,3 +267,42 @@ def test_two_readouts_sharing_only_a_meeting_formula_are_not_reuse(tmp_path: Pat
     )
     result = pipeline.trace(tmp_path, config=Config(semantic=True))
     assert result.alignments == []
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_a_reprint_stays_one_passage_across_a_set_phrase_heading(tmp_path: Path) -> None:
+    """A heading of mostly stock words (第四，加强基础研究人才队伍建设。) inside a reprint is a weak
+    match; the semantic channel must not add a second verdict for that pair and cut the reprint."""
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    body = (
+        "基础研究处于从研究到应用、再到生产的科研链条起始端，地基打得牢，科技事业大厦才能建得高。\n\n"
+        "第四，加强基础研究人才队伍建设。\n\n"
+        "要坚持走基础研究人才自主培养之路，深入实施“中学生英才计划”、“强基计划”、“基础学科拔尖学生培养计划”，"
+        "优化基础学科教育体系，发挥高校特别是“双一流”高校基础研究人才培养主力军作用。\n"
+    )
+    (tmp_path / "2023-02-21_speech.txt").write_text(f"讲话\n\n{body}", encoding="utf-8")
+    (tmp_path / "2023-08-01_reprint.txt").write_text(f"转载\n\n{body}", encoding="utf-8")
+    result = pipeline.trace(tmp_path, config=Config(semantic=True))
+    assert len(result.alignments) == 1
+    a = result.alignments[0]
+    docs = {d.id: d for d in result.documents}
+    shown = a.target.span.of(docs[a.target.doc_id].raw)
+    assert shown.startswith("基础研究处于") and "第四" in shown and shown.rstrip().endswith("主力军作用。")
+
+
+def test_closing_exhortations_of_two_unrelated_notices_are_not_reuse(tmp_path: Path) -> None:
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    closing = "各地要切实把思想和行动统一到党中央决策部署上来，以更加饱满的热情、更加务实的作风，奋力谱写中国式现代化建设新篇章。"
+    (tmp_path / "2024-03-01_agri.txt").write_text(
+        f"关于做好春耕生产工作的通知\n\n今年春耕要抓好种子、化肥供应，确保不误农时。\n\n{closing}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "2024-04-01_river.txt").write_text(
+        f"关于加强黄河流域生态保护的通知\n\n各地要加强水土保持，推进河道综合治理。\n\n{closing}\n",
+        encoding="utf-8",
+    )
+    assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []

@@ -23,7 +23,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .cues import mention_ranges
-from .index import Candidate, ShingleIndex, Unit, stock_grams
+from .index import Candidate, ShingleIndex, Unit, curated_grams, stock_grams
 from .model import Alignment, Kind, Role, Side, Span
 
 
@@ -198,6 +198,12 @@ def _evidence_mask(key: str, k: int = 6, strict: bool = False) -> bytes:
         for f in fresh:
             acc.append(acc[-1] + f)
         mask = bytearray(1 if acc[min(p, n - k) + 1] - acc[max(0, p - k + 1)] > 0 else 0 for p in range(n))
+        # a curated formula (data/stock_phrases.txt) is a whole phrase: no character inside one
+        # is evidence, whatever fresh k-gram straddles its edge
+        curated = curated_grams()
+        for i in range(n - k + 1):
+            if key[i : i + k] in curated:
+                mask[i : i + k] = bytes(k)
     for s, e in mention_ranges(key):
         mask[s:e] = bytes(e - s)
     return bytes(mask)
@@ -248,6 +254,10 @@ def _fresh_cover(block: str, k: int = _EVIDENCE_K, strict: bool = False) -> byte
     for i in range(len(block) - k + 1):
         if block[i : i + k] not in stock:
             out[i : i + k] = b"\x01" * k
+    curated = curated_grams()
+    for i in range(len(block) - k + 1):
+        if block[i : i + k] in curated:
+            out[i : i + k] = bytes(k)
     return bytes(out)
 
 

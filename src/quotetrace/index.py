@@ -192,6 +192,26 @@ def _is_citation_line(text: str) -> bool:
 
 
 @cache
+def curated_grams() -> frozenset[str]:
+    """Every 6-gram of the curated boilerplate (data/stock_phrases.txt): whole formulas, so
+    the aligner treats each character inside one as stock (see align._evidence_mask)."""
+    try:
+        lines = (
+            (resources.files("quotetrace") / "data" / "stock_phrases.txt")
+            .read_text(encoding="utf-8")
+            .splitlines()
+        )
+    except (FileNotFoundError, OSError):
+        return frozenset()
+    grams: set[str] = set()
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            key, _ = compact(line.strip())
+            grams.update(key[i : i + 6] for i in range(len(key) - 5))
+    return frozenset(grams)
+
+
+@cache
 def stock_grams() -> frozenset[str]:
     """Background stock 6-grams (shipped data): those learned from reference documents
     (tools/build_stock_ngrams.py) and every 6-gram of the curated boilerplate in
@@ -203,15 +223,7 @@ def stock_grams() -> frozenset[str]:
             grams.update(line.strip() for line in g if line.strip() and not line.startswith("#"))
     except (FileNotFoundError, OSError):
         pass
-    try:
-        lines = (data / "stock_phrases.txt").read_text(encoding="utf-8").splitlines()
-    except (FileNotFoundError, OSError):
-        lines = []
-    for line in lines:
-        if line.strip() and not line.startswith("#"):
-            key, _ = compact(line.strip())
-            grams.update(key[i : i + 6] for i in range(len(key) - 5))
-    return frozenset(grams)
+    return frozenset(grams | curated_grams())
 
 
 def only_set_phrases(text: str, k: int = 6) -> bool:

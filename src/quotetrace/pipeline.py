@@ -178,12 +178,20 @@ def semantic_enabled(cfg: Config) -> bool:
 
 
 def _semantic_pairs(
-    cands: Sequence[index_mod.Candidate], matches: Sequence[align_mod.Match], budget: int
+    cands: Sequence[index_mod.Candidate], matches: Sequence[align_mod.Match], budget: int, units: Any
 ) -> list[index_mod.Candidate]:
     """The candidate pairs the semantic channel checks for paraphrase: those the lexical
     channel could not verify, with the most partial lexical evidence (shared shingles /
     content bigrams) first, until `budget` sentences are to be encoded (~5 ms each)."""
-    verified = {(m.a, m.b) for m in matches if not m.weak}  # a weak clause alone proves nothing
+    # a weak clause alone proves nothing, but two sentences the lexical channel found equal
+    # (a set-phrase heading of a reprint) are settled: a paraphrase verdict would only
+    # duplicate the weak match and cut the reprint's passage there
+    verified = {
+        (m.a, m.b)
+        for m in matches
+        if not m.weak
+        or (m.a1 - m.a0 >= 0.9 * len(units[m.a].key) and m.b1 - m.b0 >= 0.9 * len(units[m.b].key))
+    }
     partial = sorted((c for c in cands if (c.a, c.b) not in verified), key=lambda c: (-c.shared, c.a, c.b))
     kept = []
     chosen: set[int] = set()
@@ -228,7 +236,7 @@ def _semantic_channel(
         major = [u.idx for u in units if u.language == majority]
         want.update(major[: cfg.semantic_max_units])
     partial = _semantic_pairs(
-        cands, matches, max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units)))
+        cands, matches, max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units))), units
     )
     want |= {i for c in partial for i in (c.a, c.b)}
     if not want:
@@ -696,7 +704,7 @@ def _paraphrase_touched(
     from . import semantic, semantic_align
 
     budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(everything)))
-    partial = _semantic_pairs([*cands, *para], matches, budget)
+    partial = _semantic_pairs([*cands, *para], matches, budget, units)
     ids = sorted({i for c in partial for i in (c.a, c.b)})
     if not ids:
         return []
