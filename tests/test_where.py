@@ -122,6 +122,42 @@ def test_semantic_hits_rank_by_cosine_and_label_by_language(seed_corpus) -> None
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_semantic_hits_keep_a_quota_per_kind_and_only_the_best_translations(seed_corpus) -> None:
+    import numpy as np
+
+    from quotetrace.index import make_units
+    from quotetrace.where import semantic_hits
+
+    langs = {d.id: d.meta.language or "zh" for d in seed_corpus.documents}
+    units = make_units(seed_corpus.articles, langs)
+    zh = [i for i, u in enumerate(units) if u.language == "zh"][:12]
+    en = [i for i, u in enumerate(units) if u.language == "en"][:3]
+    q = np.zeros(4, dtype=np.float32)
+    q[0] = 1.0
+    vecs = np.zeros((len(units), 4), dtype=np.float32)
+    vecs[:, 3] = 1.0  # everything else unrelated
+    for i in zh:  # twelve Chinese copies of the query
+        vecs[i] = [1.0, 0.0, 0.0, 0.0]
+    for i, c in zip(en, (0.70, 0.69, 0.62), strict=True):  # two renderings and a neighbour
+        vecs[i] = [c, (1 - c * c) ** 0.5, 0.0, 0.0]
+    docs = {d.id: d for d in seed_corpus.documents}
+    arts = {pa.article.id: pa.article for pa in seed_corpus.articles}
+    hits = semantic_hits(
+        "加强基础研究，是实现高水平科技自立自强的迫切要求。",
+        q,
+        units,
+        vecs,
+        docs,
+        arts,
+        translation_min=0.6,
+        paraphrase_min=0.9,
+        limit=10,
+    )
+    kinds = [h.kind for h in hits]
+    assert kinds.count(Kind.PARAPHRASE) == 10  # the copies fill their own quota only
+    assert [round(h.score, 2) for h in hits if h.kind == Kind.TRANSLATION] == [0.7, 0.69]
+
+
 @pytest.mark.skipif(not __import__("quotetrace.semantic").semantic.available(), reason="semantic extra")
 def test_an_english_sentence_finds_its_chinese_original_with_semantic_where(tmp_corpus) -> None:
     from quotetrace import pipeline

@@ -257,11 +257,13 @@ def semantic_hits(
     limit: int = 10,
     quoted: Callable[[str, Span], bool] | None = None,
     attributed: Callable[[str, Span], bool] | None = None,
+    cross_margin: float = 0.03,
 ) -> list[Hit]:
     """Sentences whose embedding is close to the query's: in another language a translation
-    of it (cosine ≥ translation_min), in the query's language — Chinese, where the threshold
-    was calibrated — a paraphrase (≥ paraphrase_min).
-    `vectors[i]` is the unit-normalised embedding of `units[i]`; the best `limit` are kept."""
+    of it (cosine ≥ translation_min, and within `cross_margin` of the best one), in the
+    query's language — Chinese, where the threshold was calibrated — a paraphrase (≥
+    paraphrase_min). `vectors[i]` is the unit-normalised embedding of `units[i]`; the best
+    `limit` of each kind are kept."""
     import numpy as np
 
     if not units:
@@ -270,6 +272,8 @@ def semantic_hits(
     cos = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32)
     order = np.argsort(-cos, kind="stable")
     hits: list[Hit] = []
+    taken = {True: 0, False: 0}  # each kind its own `limit`: copies must not crowd out translations
+    best_cross: float | None = None
     for i in order.tolist():
         u, c = units[i], float(cos[i])
         cross = u.language != lang
@@ -279,8 +283,17 @@ def semantic_hits(
             if c < min(translation_min, paraphrase_min):
                 break
             continue
+        if cross:
+            # a sentence has one rendering (and its copies): other sentences well below the
+            # best cross-language match are its topical neighbours, not translations
+            best_cross = c if best_cross is None else best_cross
+            if c < best_cross - cross_margin:
+                continue
+        if taken[cross] >= limit:
+            continue
+        taken[cross] += 1
         kind = Kind.TRANSLATION if cross else Kind.PARAPHRASE
         hits.append(_hit(u, u.sentence.span, documents[u.doc_id], articles, c, 1.0, kind, quoted, attributed))
-        if len(hits) >= limit:
+        if taken[True] >= limit and taken[False] >= limit:
             break
     return hits
