@@ -417,3 +417,22 @@ def test_two_readouts_on_different_topics_share_a_frame_not_text():
         d="深入打好污染防治攻坚战，加快推动发展方式绿色转型",
     )
     assert _align(grain, eco)[0] == []
+
+
+def test_english_newswire_frames_are_no_reuse(tmp_path):
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    (tmp_path / "2023-02-23_wire-basic.txt").write_text(
+        "Xi urges stronger basic research\n\nBEIJING, Feb 23 (Example Wire) - Chinese President Xi Jinping has "
+        "called for a major push in basic research as competition with the United States intensifies.\n\n"
+        "(Reporting by Example Reporter; Editing by Another Editor)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "2023-03-05_wire-grain.txt").write_text(
+        "Xi calls for food security\n\nBEIJING, March 5 (Example Wire) - Chinese President Xi Jinping called for "
+        "more farmland protection and seed breeding to secure the grain harvest.\n\n"
+        "(Reporting by Third Reporter; Editing by Fourth Editor)\n",
+        encoding="utf-8",
+    )
+    assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []
