@@ -387,3 +387,24 @@ def test_a_text_that_opens_with_its_source_line_and_body_has_no_title(tmp_path: 
     (tmp_path / "web.txt").write_text(f"来源：新华网 发布时间：2023年9月1日 {body}\n", encoding="utf-8")
     docs, _ = load_documents(tmp_path)
     assert docs[0].meta.title is None and docs[0].meta.date == "2023-09-01"
+
+
+def test_a_manifest_date_the_text_contradicts_is_named_in_the_issues(tmp_path: Path) -> None:
+    (tmp_path / "notice.txt").write_text(
+        "某县科协关于开展宣讲活动的通知\n\n各乡镇：现将有关事项通知如下。\n\n某县科协　2023年4月3日\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "agreeing.txt").write_text(
+        "另一份通知\n\n正文一句。\n\n某县科协　2023年4月3日\n", encoding="utf-8"
+    )
+    (tmp_path / "manifest.toml").write_text(
+        '[[document]]\nid = "notice"\nfile = "notice.txt"\ndate = "2022-12-01"\n\n'
+        '[[document]]\nid = "agreeing"\nfile = "agreeing.txt"\ndate = "2023-04-05"\n',
+        encoding="utf-8",
+    )
+    docs, issues = load_documents(tmp_path)
+    assert {d.id: d.meta.date for d in docs} == {
+        "notice": "2022-12-01",
+        "agreeing": "2023-04-05",
+    }  # manifest wins
+    assert len(issues) == 1 and "notice.txt" in issues[0] and "2023-04-03" in issues[0]

@@ -381,6 +381,26 @@ def _complete(meta: DocumentMeta | None, raw: str, file: str = "") -> DocumentMe
     )
 
 
+def _date_clash(meta: DocumentMeta, raw: str, *, days: int = 31) -> str | None:
+    """A warning when the manifest's date and the date the text gives itself (source line,
+    dateline, signature) are full dates more than `days` apart: the manifest wins, and a wrong
+    manifest date turns the direction of reuse around."""
+    import datetime as dt
+
+    own = document_date(raw, lead=False)
+    if not own or len(own) != 10 or not meta.date or len(meta.date) != 10:
+        return None
+    if own in {d for _, d in meta.dates}:
+        return None  # (a published date beside the delivery date)
+    try:
+        gap = abs((dt.date.fromisoformat(own) - dt.date.fromisoformat(meta.date)).days)
+    except ValueError:
+        return None
+    if gap <= days:
+        return None
+    return f"manifest date {meta.date} but the text dates itself {own}; the manifest's date is used"
+
+
 def load_documents(folder: Path, *, skip_bad: bool = False) -> tuple[tuple[Document, ...], tuple[str, ...]]:
     """Read a corpus folder (or a single file) → (documents in path order, issues).
 
@@ -429,6 +449,10 @@ def load_documents(folder: Path, *, skip_bad: bool = False) -> tuple[tuple[Docum
         else:
             doc_id, meta = _fresh_id(slugify(path.stem), taken), None
         taken.add(doc_id)
+        if meta is not None and meta.date:
+            clash = _date_clash(meta, raw)
+            if clash:
+                issues.append(f"{path}: {clash}")
         docs.append(
             Document(
                 id=doc_id,
