@@ -482,3 +482,33 @@ def test_seed_invariants(seed_provenance) -> None:  # type: ignore[no-untyped-de
         if a.via is not None:
             assert a.via.article_id not in (a.source.article_id, a.target.article_id)
     assert out == sorted(out, key=lambda a: (a.source.doc_id, a.source.article_id, a.source.span.start))
+
+
+def test_no_via_through_a_reprint_that_may_be_later_than_the_reuser(tmp_path) -> None:
+    """A Qiushi reprint dated only 2023 (2023年第15期) may have come out after a commentary of
+    2023-03-06: the commentary took the quotation from the speech, not through the reprint."""
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    quote = "加强基础研究，是实现高水平科技自立自强的迫切要求，是建设世界科技强国的必由之路。"
+    speech = (
+        "今天，中央政治局进行第三次集体学习，内容是加强基础研究。" + quote + "党和国家历来重视基础研究工作。"
+        "新中国成立后，党中央发出“向科学进军”号召，广大科技工作者自力更生、艰苦奋斗，取得了一批重大科技成果。"
+    )
+    (tmp_path / "speech.txt").write_text(f"讲话\n\n{speech}\n", encoding="utf-8")
+    (tmp_path / "bulletin.txt").write_text(
+        "学习专刊\n\n# 习近平：加强基础研究\n\n（来源：《求是》，2023年第15期）\n\n"
+        f"{speech}\n\n"
+        "# 以高水平人才支撑基础研究\n\n（来源：《光明日报》，2023年3月6日）\n\n"
+        f"文章指出，{quote}我们要深入学习领会，把基础研究摆在更加突出的位置。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "manifest.toml").write_text(
+        '[[document]]\nid = "speech"\nfile = "speech.txt"\ndate = "2023-02-21"\nkind = "speech"\n\n'
+        '[[document]]\nid = "bulletin"\nfile = "bulletin.txt"\ndate = "2023-09-10"\nkind = "bundle"\n',
+        encoding="utf-8",
+    )
+    result = pipeline.trace(tmp_path, config=Config(semantic=False))
+    to_commentary = [a for a in result.alignments if a.target.article_id == "bulletin#2"]
+    from_speech = [a for a in to_commentary if a.source.doc_id == "speech"]
+    assert from_speech and all(a.via is None for a in to_commentary)

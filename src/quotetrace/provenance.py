@@ -673,6 +673,12 @@ def assign_origins(
             dropped.add(id(a))
             # a reprint in the reuser's own bundle is where the bundle took it from
             same_doc = s.doc_id == t.doc_id and origin.doc_id != t.doc_id and s.article_id in rep
+            # (only through a text known to be no later: a reprint dated 2023 (《求是》2023年第15期)
+            # may have appeared after a commentary of 2023-03-06 that quotes the speech)
+            s_date = best_date(s.article_id, articles, documents, s.doc_id)
+            t_date = best_date(t.article_id, articles, documents, t.doc_id)
+            if compare_dates(s_date, t_date) not in (-1, 0):
+                continue
             if same_doc or _strength(a) > _strength(twin):
                 key = (not same_doc, tuple(-x for x in _strength(a)), _side_key(s))
                 if id(twin) not in via_for or key < via_for[id(twin)][0]:
