@@ -436,3 +436,11 @@ def test_english_newswire_frames_are_no_reuse(tmp_path):
         encoding="utf-8",
     )
     assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []
+
+
+def test_a_whole_clause_taken_into_a_longer_clause_keeps_its_exact_words():
+    src = "要坚持走基础研究人才自主培养之路，深入实施“强基计划”。"
+    tgt = "人才是第一资源，各地各部门要坚持走基础研究人才自主培养之路，让科研人员潜心钻研。"
+    als, raws, _ = _align(src, tgt)
+    assert len(als) == 1 and als[0].kind == Kind.VERBATIM
+    assert als[0].target.span.of(raws["d1"]) == "要坚持走基础研究人才自主培养之路"

@@ -285,3 +285,14 @@ def test_event_nouns_after_real_words_still_count() -> None:
     }
     found = {"召开会议"[s:e] for s, e in mention_ranges("召开会议")}
     assert "会议" in found
+
+
+def test_a_closed_quotation_ends_its_cue_scope() -> None:
+    raw = (
+        "人才是第一资源。习近平总书记指出：“加强基础研究，归根结底要靠高水平人才。”"
+        "各地各部门要坚持走基础研究人才自主培养之路，让科研人员潜心钻研。\n"
+    )
+    own = raw.index("要坚持走")
+    quote = raw.index("加强基础研究，归根")
+    assert is_attributed(raw, Span(quote, quote + 18))
+    assert not is_attributed(raw, Span(own, own + 16))

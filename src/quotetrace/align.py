@@ -341,6 +341,10 @@ def _clause_match(
     if (a1 - a0) >= 0.9 * (ca1 - ca0) and (b1 - b0) >= 0.9 * (cb1 - cb0):
         kind, score = classify(ua.key[a0:a1], ub.key[b0:b1], near_cutoff=near_cutoff)
         return (a0, a1, b0, b1, kind, score) if kind is not None else None
+    # one text's whole clause taken word for word into a longer clause of the other
+    # (要坚持走…之路 → 各地各部门要坚持走…之路): the exact words, not the other's additions
+    if ua.key[a0:a1] == ub.key[b0:b1] and ((a1 - a0) >= 0.9 * (ca1 - ca0) or (b1 - b0) >= 0.9 * (cb1 - cb0)):
+        return a0, a1, b0, b1, Kind.VERBATIM, 1.0
     length = min(a1 - a0, b1 - b0)
     if max(ca1 - ca0, cb1 - cb0) > max_growth * length:
         return None

@@ -175,6 +175,9 @@ def _he_cue(text: str, paragraph_head: str, leader: re.Pattern[str], he: re.Patt
     return any(leader.search(paragraph_head + text[: m.start()]) for m in he.finditer(text))
 
 
+_CLOSED_QUOTE = re.compile(r"[”」』’\"][。！？!?]|[。！？!?][”」』’\"]")
+
+
 def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
     """True when an attribution cue governs the span.
 
@@ -189,6 +192,13 @@ def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
     p0, p1 = paragraph_bounds(raw, span.start)
     p0 = min(p0, span.start)
     ctx0 = max(p0, span.start - window)
+    # a cue's quotation that closed with its sentence before the span does not govern it:
+    # 习近平总书记指出：“…人才。”各地各部门要… — the span is the commentary's own words
+    closed = 0
+    if not is_quoted(raw, span):
+        for q in _CLOSED_QUOTE.finditer(raw, p0, span.start):
+            closed = q.end()
+        ctx0 = max(ctx0, closed)
     # the cue may sit inside the span, at the start of its sentence ("习近平强调，要…")
     lead = raw[ctx0 : min(span.end, span.start + 40)]
     head = raw[p0 : min(p0 + _HEAD_CHARS + 10, span.start + 40)]
@@ -199,7 +209,7 @@ def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
         return True
     if _he_cue(lead, leader_zone, _EN_LEADER, _EN_HE):
         return True
-    if span.start - p0 > window and (_cue_in(head, _CN_BEFORE) or _cue_in(head, _EN_BEFORE)):
+    if not closed and span.start - p0 > window and (_cue_in(head, _CN_BEFORE) or _cue_in(head, _EN_BEFORE)):
         m = next((p.search(head) for p in (*_CN_BEFORE, *_EN_BEFORE) if p.search(head)), None)
         if m is not None and m.start() <= _HEAD_CHARS:
             return True
