@@ -192,17 +192,18 @@ def _evidence_mask(key: str, k: int = 6, strict: bool = False) -> bytes:
                 mask[i : i + k] = bytes(k)
     else:
         stock = stock_grams()
-        fresh = [key[i : i + k] not in stock for i in range(n - k + 1)]
+        grams = [key[i : i + k] for i in range(n - k + 1)]
+        fresh = [g not in stock for g in grams]
         # prefix sums: character p is covered when some k-gram starting in [p-k+1, p] is fresh
         acc = [0]
         for f in fresh:
             acc.append(acc[-1] + f)
         mask = bytearray(1 if acc[min(p, n - k) + 1] - acc[max(0, p - k + 1)] > 0 else 0 for p in range(n))
         # a curated formula (data/stock_phrases.txt) is a whole phrase: no character inside one
-        # is evidence, whatever fresh k-gram straddles its edge
+        # is evidence, whatever fresh k-gram straddles its edge (curated grams are stock too)
         curated = curated_grams()
-        for i in range(n - k + 1):
-            if key[i : i + k] in curated:
+        for i, f in enumerate(fresh):
+            if not f and grams[i] in curated:
                 mask[i : i + k] = bytes(k)
     for s, e in mention_ranges(key):
         mask[s:e] = bytes(e - s)
@@ -251,13 +252,16 @@ def _fresh_cover(block: str, k: int = _EVIDENCE_K, strict: bool = False) -> byte
                 out[i : i + k] = bytes(k)
         return bytes(out)
     out = bytearray(len(block))
-    for i in range(len(block) - k + 1):
-        if block[i : i + k] not in stock:
-            out[i : i + k] = b"\x01" * k
     curated = curated_grams()
+    inside = []
     for i in range(len(block) - k + 1):
-        if block[i : i + k] in curated:
-            out[i : i + k] = bytes(k)
+        g = block[i : i + k]
+        if g not in stock:
+            out[i : i + k] = b"\x01" * k
+        elif g in curated:
+            inside.append(i)
+    for i in inside:  # (after the fresh grams: a curated formula is no evidence at all)
+        out[i : i + k] = bytes(k)
     return bytes(out)
 
 
