@@ -306,3 +306,45 @@ def test_closing_exhortations_of_two_unrelated_notices_are_not_reuse(tmp_path: P
         encoding="utf-8",
     )
     assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []
+
+
+def test_clauses_cut_at_clause_and_quotation_marks_with_raw_offsets() -> None:
+    from quotetrace.index import make_units
+    from quotetrace.semantic_align import clauses_of
+
+    from .helpers import article
+
+    pa, raw = article(
+        "d0", "文章提出“加强基础研究战略性、前瞻性、体系化布局”“提高基础研究投入比重”，成效显著。"
+    )
+    (u,) = make_units([pa])
+    keys = [c.key for c in clauses_of([u], {"d0": raw})]
+    assert "加强基础研究战略性前瞻性体系化布局" in keys and "提高基础研究投入比重" in keys
+    for c in clauses_of([u], {"d0": raw}):
+        assert u.key[c.k0 : c.k1] == c.key and not c.whole
+    head_pa, head_raw = article("d1", "强化基础研究前瞻性、战略性、系统性布局。")
+    (h,) = make_units([head_pa])
+    (whole,) = clauses_of([h], {"d1": head_raw})
+    assert whole.whole and whole.key == h.key
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_a_heading_reworded_as_a_clause_of_a_commentary_is_a_paraphrase(tmp_path: Path) -> None:
+    """Words in another order and one word changed: 前瞻性、战略性、系统性布局 → 战略性、前瞻性、
+    体系化布局, inside a longer sentence. The lexical channels cannot see it; the clause test can."""
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    (tmp_path / "2023-02-21_speech.txt").write_text(
+        "讲话\n\n第一，强化基础研究前瞻性、战略性、系统性布局。\n\n基础研究处于从研究到应用、再到生产的科研链条起始端。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "2026-05-01_commentary.txt").write_text(
+        "评论\n\n近年来，一系列纲领性文件接续出台，强化基础研究战略性、前瞻性、体系化布局，成效持续显现。\n",
+        encoding="utf-8",
+    )
+    on = pipeline.trace(tmp_path, config=Config(semantic=True)).alignments
+    assert len(on) == 1 and on[0].kind == Kind.PARAPHRASE
+    docs = {d.id: d for d in pipeline.trace(tmp_path, config=Config(semantic=True)).documents}
+    assert on[0].target.span.of(docs["2026-05-01_commentary"].raw) == "强化基础研究战略性、前瞻性、体系化布局"
+    assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []

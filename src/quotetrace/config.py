@@ -31,3 +31,8 @@ class Config:
     semantic_max_units: int = 50_000  # majority-language sentences compared across languages
     semantic_budget: float = 0.05  # share of sentences encoded for same-language paraphrase checks
     semantic_min_units: int = 2_000  # ... but never fewer than this many
+    # clause channel: a whole short sentence reworded as a clause of another text. Candidates are
+    # pairs sharing this share of the short sentence's content-bigram weight (permissive: the
+    # words-in-any-order test and the embeddings decide), bigrams in at most so many clauses
+    semantic_clause_weight: float = 0.2
+    semantic_clause_postings: int = 60

@@ -426,6 +426,7 @@ def paraphrase_candidates(
     min_weight: float = 0.4,
     max_postings: int = 16,
     focus: Iterable[int] | None = None,
+    whole: Sequence[bool] | None = None,
 ) -> list[Candidate]:
     """The paraphrase channel: pairs of units in different articles whose content bigrams
     (character bigrams without function characters — the standard stand-in for Chinese words
@@ -435,7 +436,10 @@ def paraphrase_candidates(
     (both sentences must be mostly shared); bigrams in more than `max_postings` units are no
     evidence. Like the lexical channel: grouped postings, never all pairs. With `focus`
     (unit positions), only the pairs that involve one of them: the same pairs and weights as
-    the whole run gives them (the statistics still come from every unit), for an update."""
+    the whole run gives them (the statistics still come from every unit), for an update.
+    With `whole` (per unit position), only pairs with a `whole` unit on one side, weighted by
+    that unit's own IDF total: a short sentence contained, reworded, in a clause of another
+    text (the clause channel of semantic_align)."""
     zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
     if len(zh) < 2:
         return []
@@ -483,14 +487,24 @@ def paraphrase_candidates(
         wanted = np.zeros(len(units), dtype=bool)
         wanted[np.fromiter(focus, dtype=np.int64)] = True
         ok &= np.add.reduceat(wanted[uid].astype(np.int64), g_start) > 0
+    is_whole = None
+    if whole is not None:
+        is_whole = np.zeros(len(units), dtype=bool)
+        is_whole[: len(whole)] = np.asarray(whole, dtype=bool)
+        ok &= np.add.reduceat(is_whole[uid].astype(np.int64), g_start) > 0
     pairs_list, weights_list = [], []
     for s in np.unique(sizes[ok]):
         sel = ok & (sizes == s)
         gs = g_start[sel]
         block = uid[gs[:, None] + np.arange(s)[None, :]]
         iu, ju = np.triu_indices(int(s), k=1)
-        pairs_list.append(np.stack([block[:, iu].ravel(), block[:, ju].ravel()], axis=1))
-        weights_list.append(np.repeat(idf_group[sel], len(iu)))
+        pairs = np.stack([block[:, iu].ravel(), block[:, ju].ravel()], axis=1)
+        wts = np.repeat(idf_group[sel], len(iu))
+        if is_whole is not None:  # (filtered per size: most pairs of a big group have no whole side)
+            keep = is_whole[pairs[:, 0]] | is_whole[pairs[:, 1]]
+            pairs, wts = pairs[keep], wts[keep]
+        pairs_list.append(pairs)
+        weights_list.append(wts)
     if not pairs_list:
         return []
     pairs = np.concatenate(pairs_list)
@@ -506,7 +520,13 @@ def paraphrase_candidates(
     uniq, inv, counts = np.unique(lo * n + hi, return_inverse=True, return_counts=True)
     shared_w = np.bincount(inv, weights=wts)
     a, b = uniq // n, uniq % n
-    score = shared_w / np.maximum(total[a], total[b])  # both sentences must be mostly shared
+    if is_whole is None:
+        score = shared_w / np.maximum(total[a], total[b])  # both sentences must be mostly shared
+    else:  # the whole side must be mostly shared
+        score = np.maximum(
+            np.where(is_whole[a], shared_w / np.maximum(total[a], 1e-9), 0.0),
+            np.where(is_whole[b], shared_w / np.maximum(total[b], 1e-9), 0.0),
+        )
     sel = (counts >= min_shared) & (score >= min_weight)
     skip = set(exclude)
     return [

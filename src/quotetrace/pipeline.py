@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -239,8 +239,6 @@ def _semantic_channel(
         cands, matches, max(cfg.semantic_min_units, int(cfg.semantic_budget * len(units))), units
     )
     want |= {i for c in partial for i in (c.a, c.b)}
-    if not want:
-        return [], []
     ids = sorted(want)
     enc = semantic.Encoder()
     vecs = semantic.encode_cached(enc, [text_of(units[i]) for i in ids], cache or _process_cache())
@@ -252,7 +250,36 @@ def _semantic_channel(
     dates = {a: best_date(a, arts, docs) for a in arts}
     trans = semantic_align.translation_alignments(units, [], vectors, dates=dates, max_gap=2)
     para = semantic_align.paraphrase_matches(partial, units, vectors)
+    raws = {d.id: d.raw for d in corpus.documents}
+    para += _clause_channel(units, raws, [*matches, *para], enc, cache or _process_cache(), cfg)
     return para, trans
+
+
+def _clause_channel(
+    units: Sequence[index_mod.Unit],
+    raws: Mapping[str, str],
+    matches: Sequence[align_mod.Match],
+    enc: Any,
+    cache: Any,
+    cfg: Config,
+    focus: set[int] | None = None,
+) -> list[align_mod.Match]:
+    """The semantic channel's clause test (semantic_align.clause_paraphrases) over every
+    clause of the corpus, or with `focus` (unit positions) only the pairs involving them."""
+    from . import semantic, semantic_align
+
+    clauses = semantic_align.clauses_of(units, raws)
+    cands = index_mod.paraphrase_candidates(
+        clauses,
+        min_weight=cfg.semantic_clause_weight,
+        max_postings=cfg.semantic_clause_postings,
+        whole=[c.whole for c in clauses],
+        focus=None if focus is None else [c.idx for c in clauses if c.unit in focus],
+    )
+    verified = {(m.a, m.b) for m in matches if not m.weak}
+    return semantic_align.clause_paraphrases(
+        cands, clauses, units, lambda texts: semantic.encode_cached(enc, texts, cache), verified=verified
+    )
 
 
 def articles_by_id(corpus: Corpus) -> dict[str, ParsedArticle]:
@@ -706,15 +733,21 @@ def _paraphrase_touched(
     budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(everything)))
     partial = _semantic_pairs([*cands, *para], matches, budget, units)
     ids = sorted({i for c in partial for i in (c.a, c.b)})
-    if not ids:
-        return []
-    norm_text = {i: pa.norm.text for i, pa in enumerate(corpus.articles)}
-    texts = []
-    for i in ids:
-        u = units[i]
-        texts.append(norm_text[u.article_idx][u.sentence.norm.start : u.sentence.norm.end])
-    vecs = semantic.encode_cached(semantic.Encoder(), texts, _IndexEmbeddings(db))
-    return semantic_align.paraphrase_matches(partial, units, {i: vecs[n] for n, i in enumerate(ids)})
+    enc = semantic.Encoder()
+    out: list[align_mod.Match] = []
+    if ids:
+        norm_text = {i: pa.norm.text for i, pa in enumerate(corpus.articles)}
+        texts = []
+        for i in ids:
+            u = units[i]
+            texts.append(norm_text[u.article_idx][u.sentence.norm.start : u.sentence.norm.end])
+        vecs = semantic.encode_cached(enc, texts, _IndexEmbeddings(db))
+        out = semantic_align.paraphrase_matches(partial, units, {i: vecs[n] for n, i in enumerate(ids)})
+    # the clause channel reads every clause (its statistics are corpus-wide), so every unit
+    raws = {d.id: d.raw for d in corpus.documents}
+    every = indexdb.units(db)
+    out += _clause_channel(every, raws, [*matches, *out], enc, _IndexEmbeddings(db), cfg, focus=touched)
+    return out
 
 
 def _orient_stamp(fp: str, corpus: Corpus, alignments: Sequence[Alignment]) -> str:

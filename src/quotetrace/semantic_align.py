@@ -10,8 +10,9 @@ language than the rest, and sentence pairs the lexical index proposed but could 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from . import semantic
 from .align import Match, shared_evidence
 from .index import Candidate, Unit, stock_grams
 from .model import Alignment, Kind, Side, Span
+from .tokens import words
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,4 +247,102 @@ def paraphrase_matches(
                     weak=weak,
                 )
             )
+    return out
+
+
+# --------------------------------------------------------------------------- clause channel
+
+# where a clause ends: a clause mark, or a quotation mark (提出“加强…布局”“提高…比重” lists two quoted
+# clauses without a comma)
+_CLAUSE_END = re.compile(r"[，；。！？：,;:!?“”「」『』]")
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One clause of a Chinese unit, as the paraphrase index reads it (`idx` is its position)."""
+
+    idx: int
+    article_idx: int
+    key: str
+    language: str
+    unit: int
+    k0: int
+    k1: int
+    whole: bool  # the unit's whole (short) sentence
+
+
+def clauses_of(
+    units: Iterable[Unit], raws: Mapping[str, str], *, min_chars: int = 10, short_chars: int = 40
+) -> list[Clause]:
+    """The clauses of every Chinese unit (≥ `min_chars` key characters), cut where the raw text
+    has a clause or quotation mark between two key characters. A unit of at most `short_chars`
+    that is one clause (≥ 80 %) is `whole`: a sentence that can be carried into another text
+    as one clause of it."""
+    marks: dict[str, np.ndarray] = {}
+    out: list[Clause] = []
+    for u in units:
+        if u.language != "zh" or len(u.key) < min_chars:
+            continue
+        at = marks.get(u.doc_id)
+        if at is None:
+            at = np.fromiter((m.start() for m in _CLAUSE_END.finditer(raws[u.doc_id])), dtype=np.int64)
+            marks[u.doc_id] = at
+        pos = np.asarray(u.raw_pos, dtype=np.int64)
+        lo, hi = np.searchsorted(at, [pos[0], pos[-1]])
+        cuts = np.searchsorted(pos, at[lo:hi], side="right")  # first key character after a mark
+        starts = [0, *sorted({int(c) for c in cuts if 0 < c < len(u.key)}), len(u.key)]
+        short = len(u.key) <= short_chars
+        for k0, k1 in zip(starts, starts[1:], strict=False):
+            if k1 - k0 >= min_chars:
+                whole = short and (k1 - k0) >= 0.8 * len(u.key)
+                out.append(Clause(len(out), u.article_idx, u.key[k0:k1], "zh", u.idx, k0, k1, whole))
+    return out
+
+
+def clause_paraphrases(
+    candidates: Iterable[Candidate],
+    clauses: Sequence[Clause],
+    units: Mapping[int, Unit] | Sequence[Unit],
+    encode: Callable[[Sequence[str]], np.ndarray],
+    *,
+    verified: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+    min_words: float = 0.6,
+    near_cutoff: float = 0.8,
+    min_cosine: float = 0.9,
+    min_evidence: int = 8,
+) -> list[Match]:
+    """A short sentence of one text reworded as one clause of another: 强化基础研究前瞻性、战略性、
+    系统性布局 (a heading of the speech) in a commentary's …强化基础研究战略性、前瞻性、体系化布局，….
+    A clause pair from `index.paraphrase_candidates(clauses, whole=…)` counts when the two hold
+    mostly the same words in any order (sorted jieba words, Indel ≥ `min_words`) without being
+    near-verbatim (the lexical channel's case), half is evidence (not stock phrases or names),
+    and the embeddings of the two clauses agree (cosine ≥ `min_cosine`, the cosine that is
+    paraphrase on its own for whole sentences). Pairs of units another channel verified are
+    left alone."""
+    chosen: list[tuple[Clause, Clause]] = []
+    for c in candidates:
+        x, y = clauses[c.a], clauses[c.b]
+        if x.unit == y.unit or (min(x.unit, y.unit), max(x.unit, y.unit)) in verified:
+            continue
+        if Indel.normalized_similarity(x.key, y.key) >= near_cutoff:
+            continue
+        wx = sorted(w for w, _, _ in words(x.key))
+        wy = sorted(w for w, _, _ in words(y.key))
+        if Indel.normalized_similarity(wx, wy) < min_words:
+            continue
+        half = max(min_evidence, -(-min(len(x.key), len(y.key)) // 2))
+        ux, uy = units[x.unit], units[y.unit]
+        if shared_evidence(ux.key, x.k0, x.k1, uy.key, y.k0, y.k1, enough=half) < half:
+            continue
+        chosen.append((x, y))
+    if not chosen:
+        return []
+    vecs = encode([t for x, y in chosen for t in (x.key, y.key)])
+    out = []
+    for n, (x, y) in enumerate(chosen):
+        cos = float(np.dot(vecs[2 * n], vecs[2 * n + 1]))
+        if cos < min_cosine:
+            continue
+        a, b = (x, y) if x.unit < y.unit else (y, x)
+        out.append(Match(a.unit, b.unit, a.k0, a.k1, b.k0, b.k1, round(cos, 4), Kind.PARAPHRASE))
     return out
