@@ -444,3 +444,9 @@ def test_a_whole_clause_taken_into_a_longer_clause_keeps_its_exact_words():
     als, raws, _ = _align(src, tgt)
     assert len(als) == 1 and als[0].kind == Kind.VERBATIM
     assert als[0].target.span.of(raws["d1"]) == "要坚持走基础研究人才自主培养之路"
+
+
+def test_datelines_of_two_unrelated_notices_are_no_reuse():
+    a = "关于加强冷链物流建设的通知\n\n（2024年3月10日）\n\n各县区要加快建设产地冷藏保鲜设施，推动冷链物流全程温控可追溯。\n"
+    b = "关于开展春季植树活动的通知\n\n2024年3月12日\n\n各单位要组织干部职工积极参加义务植树，做好苗木管护。\n"
+    assert _align(a, b)[0] == []

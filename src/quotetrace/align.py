@@ -23,6 +23,7 @@ import numpy as np
 from rapidfuzz.distance import Indel
 
 from .cues import mention_ranges
+from .dates import find_dates
 from .index import Candidate, ShingleIndex, Unit, curated_grams, stock_grams
 from .model import Alignment, Kind, Role, Side, Span
 
@@ -207,6 +208,9 @@ def _evidence_mask(key: str, k: int = 6, strict: bool = False) -> bytes:
                 mask[i : i + k] = bytes(k)
     for s, e in mention_ranges(key):
         mask[s:e] = bytes(e - s)
+    if "年" in key or "月" in key or "-" in key or "/" in key:
+        for span, _ in find_dates(key):  # a date is when a text speaks, not what it took
+            mask[span.start : span.end] = bytes(span.end - span.start)
     return bytes(mask)
 
 
