@@ -147,3 +147,16 @@ def test_a_failed_rebuild_leaves_the_previous_index_as_it_was(tmp_corpus: Path) 
     manifest.write_text(good, encoding="utf-8")
     rebuilt = pipeline.trace_indexed(tmp_corpus, config=cfg, rebuild=True)
     assert _key(rebuilt) == _key(before)
+
+
+def test_trace_names_a_manifest_date_the_text_contradicts(tmp_path: Path) -> None:
+    (tmp_path / "notice.txt").write_text(
+        "某县科协关于开展宣讲活动的通知\n\n各乡镇：现将有关事项通知如下。\n\n某县科协　2023年4月3日\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "manifest.toml").write_text(
+        '[[document]]\nid = "notice"\nfile = "notice.txt"\ndate = "2022-12-01"\n', encoding="utf-8"
+    )
+    for _ in range(2):  # the first trace builds the index, the second reads it unchanged
+        result = pipeline.trace_indexed(tmp_path, config=Config(semantic=False), index=tmp_path / "i.sqlite")
+        assert any("notice.txt" in i and "2023-04-03" in i for i in result.corpus.issues)

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import align as align_mod
 from . import index as index_mod
+from . import ingest
 from .config import Config
 from .ingest import load_documents
 from .model import Alignment, Corpus, Document, ParsedArticle
@@ -802,7 +803,12 @@ def trace_indexed(
         with tm("load"):
             # sentences are needed only to align from scratch (the index holds the units)
             c = indexdb.load_corpus(db, sentences=bool(full_align))
-            c = Corpus(str(corpus), c.documents, c.articles, tuple(res.issues))
+            clashes = [
+                f"{Path(corpus) / d.file}: {msg}"
+                for d in c.documents
+                if (msg := ingest._date_clash(d.meta, d.raw))
+            ]
+            c = Corpus(str(corpus), c.documents, c.articles, (*res.issues, *clashes))
         if current and not touched:
             with tm("read alignments"):
                 als = indexdb.read_alignments(db)
