@@ -378,6 +378,9 @@ def test_a_wrapped_first_paragraph_after_a_blank_line_is_not_part_of_the_title()
     assert raw[head[1].start : head[1].end] == head[0]
     # no blank line: a line with a clause of a sentence is body text all the same
     assert head_title(raw.replace("\n\n", "\n", 1)) == head
+    # one paragraph per line with blank lines between: the byline under the title is no title
+    byline = "以数字素养提升领导能力\n\n本报评论员\n\n今天，数字经济蓬勃发展，我们要提升数字素养。\n"
+    assert head_title(byline)[0] == "以数字素养提升领导能力"  # type: ignore[index]
     # a two-line title stays whole
     two = "关于加快推动高校基础研究\n高质量发展的意见\n\n各有关单位：\n"
     assert head_title(two)[0] == "关于加快推动高校基础研究高质量发展的意见"  # type: ignore[index]

@@ -176,7 +176,8 @@ def head_title(raw: str) -> tuple[str, Span] | None:
                 if blanks_mean_nothing is None:
                     from .normalise import layout_profile
 
-                    blanks_mean_nothing = layout_profile(raw).blank_after_every_line
+                    profile = layout_profile(raw)  # (a PDF's wrapped lines, each followed by a blank)
+                    blanks_mean_nothing = profile.blank_after_every_line and profile.wrapped
                 if not blanks_mean_nothing:
                     break
         if picked and any(len(d) == 10 for _, d in find_dates(s)):
