@@ -178,6 +178,14 @@ def _he_cue(text: str, paragraph_head: str, leader: re.Pattern[str], he: re.Patt
 _CLOSED_QUOTE = re.compile(r"[”」』’\"][。！？!?]|[。！？!?][”」』’\"]")
 
 
+@lru_cache(maxsize=16)
+def _simplified(raw: str) -> str:
+    """The text with Traditional characters folded to Simplified ones (index.fold_script)."""
+    from .index import fold_script  # (index imports this module)
+
+    return fold_script(raw)
+
+
 def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
     """True when an attribution cue governs the span.
 
@@ -189,6 +197,7 @@ def is_attributed(raw: str, span: Span, *, window: int = 80) -> bool:
     """
     if span.end <= span.start or span.end > len(raw):
         return False
+    raw = _simplified(raw)  # 習近平強調 is 习近平强调 (one character for one: offsets hold)
     p0, p1 = paragraph_bounds(raw, span.start)
     p0 = min(p0, span.start)
     ctx0 = max(p0, span.start - window)
