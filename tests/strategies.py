@@ -75,11 +75,19 @@ def pdf_damage(text: str, width: int, page_every: int, space_digits: bool) -> tu
     n = 0
     full = 0
     page = 1
-    for para in text.split("\n"):
+    paras = [wrap(_space_digits(p) if space_digits else p, width) for p in text.split("\n")]
+    widest = max(sum(_w(c) for c in ln) for lines in paras for ln in lines)
+    tol = max(6, widest // 10)
+    for lines in paras:
         # the extractor's spaces are visible gaps in the printed line, so they take width
-        lines = wrap(_space_digits(para) if space_digits else para, width)
         if sum(_w(c) for c in lines[-1]) > width - max(8, width // 10 + 2):
             unambiguous = False
+        # a sentence ending a line, then a line a little short of the widest (2-wide characters
+        # and spaced digits make wrapped lines uneven): an indented paragraph start to a reader
+        for a, b in zip(lines, lines[1:-1], strict=False):
+            wb = sum(_w(c) for c in b)
+            if a.rstrip().endswith(("。", "！", "？")) and widest - tol <= wb <= widest - 3:
+                unambiguous = False
         for line in lines:
             full += sum(_w(c) for c in line) >= width - 2
             out.append(line)

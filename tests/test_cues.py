@@ -299,6 +299,9 @@ def test_a_closed_quotation_ends_its_cue_scope() -> None:
 
 
 def test_traditional_attribution_cues_count_like_simplified_ones() -> None:
-    for raw in ("習近平強調，平臺企業要在引領發展、創造就業中大顯身手。", "习近平强调，平台企业要在引领发展、创造就业中大显身手。"):
+    for raw in (
+        "習近平強調，平臺企業要在引領發展、創造就業中大顯身手。",
+        "习近平强调，平台企业要在引领发展、创造就业中大显身手。",
+    ):
         i = raw.index("平")
         assert is_attributed(raw, Span(i, i + 10))
