@@ -348,3 +348,31 @@ def test_a_heading_reworded_as_a_clause_of_a_commentary_is_a_paraphrase(tmp_path
     docs = {d.id: d for d in pipeline.trace(tmp_path, config=Config(semantic=True)).documents}
     assert on[0].target.span.of(docs["2026-05-01_commentary"].raw) == "强化基础研究战略性、前瞻性、体系化布局"
     assert pipeline.trace(tmp_path, config=Config(semantic=False)).alignments == []
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_a_wire_story_rendering_one_sentence_is_linked_to_it(tmp_path: Path) -> None:
+    """One strong anchor (cosine ≥ acceptance + 0.05) links a news item that renders a single
+    sentence of a speech; weaker lone pairs stay unlinked."""
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    (tmp_path / "2024-03-10_speech.txt").write_text(
+        "讲话\n\n数据是新型生产要素，是数字化、网络化、智能化的基础，已快速融入生产、分配、流通、消费和社会服务管理等各环节。"
+        "要加快构建数据基础制度。\n\n平台经济要规范健康持续发展。\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "2024-03-11_wire.txt").write_text(
+        "Xi says data is a new factor of production\n\nBEIJING, March 11 (Example Wire) - State media reported on Monday.\n\n"
+        "Xi told a symposium on Sunday that data is a new factor of production and the foundation of digitalisation, "
+        "networking and intelligence, and that it has rapidly become part of every link of production, distribution, "
+        "circulation, consumption and the management of social services.\n\n"
+        "Analysts said the remarks were the clearest signal yet that the crackdown on internet platforms was over.\n",
+        encoding="utf-8",
+    )
+    result = pipeline.trace(tmp_path, config=Config(semantic=True))
+    trans = [a for a in result.alignments if a.kind == Kind.TRANSLATION]
+    assert len(trans) == 1 and trans[0].target.doc_id == "2024-03-11_wire"
+    docs = {d.id: d for d in result.documents}
+    assert "数据是新型生产要素" in trans[0].source.span.of(docs["2024-03-10_speech"].raw)
+    assert "data is a new factor" in trans[0].target.span.of(docs["2024-03-11_wire"].raw)

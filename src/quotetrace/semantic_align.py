@@ -99,6 +99,7 @@ def translation_alignments(
     max_gap: int = 2,
     dates: Mapping[str, str | None] | None = None,
     min_anchors: int = 3,
+    single_margin: float = 0.05,
 ) -> list[Alignment]:
     """Each sentence of a document in one language linked to the sentence it renders in a
     document of another language, merged into passages (kind translation).
@@ -125,13 +126,15 @@ def translation_alignments(
             continue
         q_mat = np.stack([vectors[i] for i in q_ids])
         anchors: dict[tuple[str, str], int] = defaultdict(int)
-        for qi, ci, _cos in semantic.nearest(q_mat, c_mat, k=k, min_cosine=accept):
+        strongest: dict[tuple[str, str], float] = defaultdict(float)
+        for qi, ci, cos in semantic.nearest(q_mat, c_mat, k=k, min_cosine=accept):
             q_art, c_art = units[q_ids[qi]].article_id, units[c_ids[ci]].article_id
             if dates:
                 qd, cd = dates.get(q_art), dates.get(c_art)
                 if qd and cd and cd[:10] > qd[:10]:
                     continue
             anchors[(q_art, c_art)] += 1
+            strongest[(q_art, c_art)] = max(strongest[(q_art, c_art)], float(cos))
         top: dict[str, int] = defaultdict(int)
         for (q_art, _c_art), n in anchors.items():
             top[q_art] = max(top[q_art], n)
@@ -143,6 +146,9 @@ def translation_alignments(
             # a text that merely reuses the original's wording has fewer anchors. A short
             # translated excerpt (a news item rendering two sentences) needs half its sentences.
             need = min(min_anchors, max(2, -(-size[q_art] // 2)))
+            # a wire story rendering one sentence of a speech: one strong anchor will do
+            if n == 1 and strongest[(q_art, c_art)] >= accept + single_margin:
+                need = 1
             if n < need or n < 0.6 * top[q_art]:
                 continue
             qs = [i for i in q_ids if units[i].article_id == q_art]
