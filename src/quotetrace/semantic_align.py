@@ -284,19 +284,28 @@ def clauses_of(
     has a clause or quotation mark between two key characters. A unit of at most `short_chars`
     that is one clause (≥ 80 %) is `whole`: a sentence that can be carried into another text
     as one clause of it."""
-    marks: dict[str, np.ndarray] = {}
-    out: list[Clause] = []
+    by_doc: dict[str, list[Unit]] = defaultdict(list)
     for u in units:
-        if u.language != "zh" or len(u.key) < min_chars:
-            continue
-        at = marks.get(u.doc_id)
-        if at is None:
-            at = np.fromiter((m.start() for m in _CLAUSE_END.finditer(raws[u.doc_id])), dtype=np.int64)
-            marks[u.doc_id] = at
-        pos = np.asarray(u.raw_pos, dtype=np.int64)
-        lo, hi = np.searchsorted(at, [pos[0], pos[-1]])
-        cuts = np.searchsorted(pos, at[lo:hi], side="right")  # first key character after a mark
-        starts = [0, *sorted({int(c) for c in cuts if 0 < c < len(u.key)}), len(u.key)]
+        if u.language == "zh" and len(u.key) >= min_chars:
+            by_doc[u.doc_id].append(u)
+    cuts: dict[int, list[int]] = defaultdict(list)  # unit position -> key positions after a mark
+    for doc_id, us in by_doc.items():
+        # one search per document: every key character's raw position, sorted, against the marks
+        pos = np.concatenate([np.asarray(u.raw_pos, dtype=np.int64) for u in us])
+        owner = np.repeat(np.arange(len(us)), [len(u.key) for u in us])
+        kidx = np.concatenate([np.arange(len(u.key)) for u in us])
+        order = np.argsort(pos, kind="stable")
+        pos, owner, kidx = pos[order], owner[order], kidx[order]
+        at = np.fromiter((m.start() for m in _CLAUSE_END.finditer(raws[doc_id])), dtype=np.int64)
+        nxt = np.searchsorted(pos, at, side="right")  # first key character after each mark
+        ok = (nxt > 0) & (nxt < len(pos))
+        nxt = nxt[ok]
+        inner = owner[nxt] == owner[nxt - 1]  # the mark stands between two characters of one unit
+        for o, k in zip(owner[nxt[inner]].tolist(), kidx[nxt[inner]].tolist(), strict=True):
+            cuts[us[o].idx].append(k)
+    out: list[Clause] = []
+    for u in (u for us in by_doc.values() for u in us):
+        starts = [0, *sorted({c for c in cuts.get(u.idx, ()) if 0 < c < len(u.key)}), len(u.key)]
         short = len(u.key) <= short_chars
         for k0, k1 in zip(starts, starts[1:], strict=False):
             if k1 - k0 >= min_chars:
