@@ -376,3 +376,29 @@ def test_a_wire_story_rendering_one_sentence_is_linked_to_it(tmp_path: Path) -> 
     docs = {d.id: d for d in result.documents}
     assert "数据是新型生产要素" in trans[0].source.span.of(docs["2024-03-10_speech"].raw)
     assert "data is a new factor" in trans[0].target.span.of(docs["2024-03-11_wire"].raw)
+
+
+@pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
+def test_an_incremental_trace_keeps_the_clause_channel_equal_to_a_rebuild(tmp_path: Path) -> None:
+    from quotetrace import pipeline
+    from quotetrace.config import Config
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "2023-02-21_speech.txt").write_text(
+        "讲话\n\n第一，强化基础研究前瞻性、战略性、系统性布局。\n\n基础研究处于从研究到应用、再到生产的科研链条起始端。\n",
+        encoding="utf-8",
+    )
+    (folder / "2026-05-01_commentary.txt").write_text(
+        "评论\n\n今年春天，各地召开科技工作会议。\n", encoding="utf-8"
+    )
+    cfg = Config(semantic=True)
+    pipeline.trace_indexed(folder, config=cfg, index=tmp_path / "i.sqlite")
+    (folder / "2026-05-01_commentary.txt").write_text(
+        "评论\n\n近年来，一系列纲领性文件接续出台，强化基础研究战略性、前瞻性、体系化布局，成效持续显现。\n",
+        encoding="utf-8",
+    )
+    incr = pipeline.trace_indexed(folder, config=cfg, index=tmp_path / "i.sqlite")
+    fresh = pipeline.trace_indexed(folder, config=cfg, index=tmp_path / "fresh.sqlite", rebuild=True)
+    assert set(incr.alignments) == set(fresh.alignments)
+    assert [a.kind for a in incr.alignments] == [Kind.PARAPHRASE]

@@ -257,7 +257,7 @@ def _semantic_channel(
 
 
 def _clause_channel(
-    units: Sequence[index_mod.Unit],
+    units: Sequence[Any],
     raws: Mapping[str, str],
     matches: Sequence[align_mod.Match],
     enc: Any,
@@ -278,8 +278,9 @@ def _clause_channel(
         focus=None if focus is None else [c.idx for c in clauses if c.unit in focus],
     )
     verified = {(m.a, m.b) for m in matches if not m.weak}
+    by_idx = {u.idx: u for u in units}
     return semantic_align.clause_paraphrases(
-        cands, clauses, units, lambda texts: semantic.encode_cached(enc, texts, cache), verified=verified
+        cands, clauses, by_idx, lambda texts: semantic.encode_cached(enc, texts, cache), verified=verified
     )
 
 
@@ -746,7 +747,7 @@ def _paraphrase_touched(
         out = semantic_align.paraphrase_matches(partial, units, {i: vecs[n] for n, i in enumerate(ids)})
     # the clause channel reads every clause (its statistics are corpus-wide), so every unit
     raws = {d.id: d.raw for d in corpus.documents}
-    every = indexdb.units(db)
+    every = indexdb.unit_spans(db)
     out += _clause_channel(every, raws, [*matches, *out], enc, _IndexEmbeddings(db), cfg, focus=touched)
     return out
 

@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -278,13 +279,13 @@ class Clause:
 
 
 def clauses_of(
-    units: Iterable[Unit], raws: Mapping[str, str], *, min_chars: int = 10, short_chars: int = 40
+    units: Iterable[Any], raws: Mapping[str, str], *, min_chars: int = 10, short_chars: int = 40
 ) -> list[Clause]:
     """The clauses of every Chinese unit (≥ `min_chars` key characters), cut where the raw text
     has a clause or quotation mark between two key characters. A unit of at most `short_chars`
     that is one clause (≥ 80 %) is `whole`: a sentence that can be carried into another text
     as one clause of it."""
-    by_doc: dict[str, list[Unit]] = defaultdict(list)
+    by_doc: dict[str, list[Any]] = defaultdict(list)  # Unit or indexdb.UnitSpan
     for u in units:
         if u.language == "zh" and len(u.key) >= min_chars:
             by_doc[u.doc_id].append(u)
@@ -317,7 +318,7 @@ def clauses_of(
 def clause_paraphrases(
     candidates: Iterable[Candidate],
     clauses: Sequence[Clause],
-    units: Mapping[int, Unit] | Sequence[Unit],
+    units: Mapping[int, Any] | Sequence[Any],
     encode: Callable[[Sequence[str]], np.ndarray],
     *,
     verified: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
