@@ -272,7 +272,8 @@ def test_two_readouts_sharing_only_a_meeting_formula_are_not_reuse(tmp_path: Pat
 @pytest.mark.skipif(not semantic.available(), reason="semantic extra not installed")
 def test_a_reprint_stays_one_passage_across_a_set_phrase_heading(tmp_path: Path) -> None:
     """A heading of mostly stock words (第四，加强基础研究人才队伍建设。) inside a reprint is a weak
-    match; the semantic channel must not add a second verdict for that pair and cut the reprint."""
+    match; with the semantic channel on the reprint must still be one passage (on the seeds a second,
+    semantic verdict for such a pair once cut it in two; this small corpus guards the outcome)."""
     from quotetrace import pipeline
     from quotetrace.config import Config
 
