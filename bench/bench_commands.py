@@ -57,8 +57,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # --------------------------------------------------------------------------- helpers
 
 
-
-
 def timed(fn: Callable[..., Any], *a: Any, **kw: Any) -> tuple[Any, float]:
     t = time.perf_counter()
     r = fn(*a, **kw)

@@ -31,8 +31,6 @@ from quotetrace import indexdb  # noqa: E402
 SENTENCES_PER_FILE = 225  # synth's mean document size (50-400 sentences)
 
 
-
-
 def corpus(work: Path, n_sentences: int, seed: int) -> Path:
     out = work / f"synth_{n_sentences}_{seed}"
     if not (out / "manifest.toml").exists():

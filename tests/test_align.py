@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from quotetrace import align as A
 from quotetrace.index import Candidate, lexical_candidates, make_units
-from quotetrace.model import Kind
+from quotetrace.model import Alignment, Kind, Side, Span
 
 from .helpers import article
 from .reference import all_pairs
@@ -464,3 +464,57 @@ def test_a_provincial_closing_and_its_issuer_line_are_no_reuse():
         p="东川"
     )
     assert _align(a, b)[0] == []
+
+
+def _link(src: str, tgt: str, text: str, raw: str, kind: Kind, *, quoted: bool = False) -> Alignment:
+    i = raw.index(text)
+    return Alignment(
+        Side(src, src, Span(0, 1)), Side(tgt, tgt, Span(i, i + len(text))), kind, 0.9, quoted=quoted
+    )
+
+
+def test_a_lone_short_edited_clause_is_not_reuse_unless_quoted_or_beside_other_reuse():
+    raw = "要坚持以需求为牵引，优化高等学校学科设置，创新人才培养模式，切实提高人才自主培养水平和质量。"
+    raws = {"s": "x", "t": raw, "u": raw}
+    edited = "优化高等学校学科设置，创新人才培养模式"  # 18 characters, edited against its source
+    lone = _link("s", "t", edited, raw, Kind.NEAR_VERBATIM)
+    assert A.drop_lone_edits([lone], raws) == []
+    # the same words kept: word for word, quoted, or one of several passages the articles share
+    same = _link("s", "t", edited, raw, Kind.VERBATIM)
+    quoted = _link("s", "t", edited, raw, Kind.NEAR_VERBATIM, quoted=True)
+    assert A.drop_lone_edits([same], raws) == [same]
+    assert A.drop_lone_edits([quoted], raws) == [quoted]
+    other = _link("s", "t", "切实提高人才自主培养水平和质量", raw, Kind.VERBATIM)
+    assert A.drop_lone_edits([lone, other], raws) == [lone, other]
+    # a second link to another reuser does not corroborate this one
+    elsewhere = _link("s", "u", "切实提高人才自主培养水平和质量", raw, Kind.VERBATIM)
+    assert A.drop_lone_edits([lone, elsewhere], raws) == [elsewhere]
+    # a longer edited passage stands on its own
+    long = _link("s", "t", raw[:-1], raw, Kind.NEAR_VERBATIM)
+    assert A.drop_lone_edits([long], raws) == [long]
+
+
+def test_a_short_sentence_carried_whole_with_an_edit_is_still_reuse():
+    src, tgt = (
+        "一是总体要求。\n\n加快重点领域节能节水改造。其他。",
+        "会议提出，要推进改革。\n加快重点领域节能降碳改造。\n",
+    )
+    a = src.index("加快")
+    b = tgt.index("加快")
+    whole = Alignment(
+        Side("s", "s", Span(a, src.index("。", a) + 1)),
+        Side("t", "t", Span(b, tgt.index("。", b) + 1)),
+        Kind.NEAR_VERBATIM,
+        0.9,
+    )
+    assert A.drop_lone_edits([whole], {"s": src, "t": tgt}) == [whole]
+    # the same words as a phrase inside longer sentences are a shared formula
+    src2, tgt2 = "要加快重点领域节能节水改造，推动转型。", "会议提出，加快重点领域节能降碳改造，确保见效。"
+    a, b = src2.index("加快"), tgt2.index("加快")
+    phrase = Alignment(
+        Side("s", "s", Span(a, src2.index("，", a))),
+        Side("t", "t", Span(b, tgt2.index("，", b))),
+        Kind.NEAR_VERBATIM,
+        0.9,
+    )
+    assert A.drop_lone_edits([phrase], {"s": src2, "t": tgt2}) == []

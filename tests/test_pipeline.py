@@ -160,3 +160,23 @@ def test_trace_names_a_manifest_date_the_text_contradicts(tmp_path: Path) -> Non
     for _ in range(2):  # the first trace builds the index, the second reads it unchanged
         result = pipeline.trace_indexed(tmp_path, config=Config(semantic=False), index=tmp_path / "i.sqlite")
         assert any("notice.txt" in i and "2023-04-03" in i for i in result.corpus.issues)
+
+
+def test_a_short_edited_clause_counts_only_beside_other_reuse_of_the_same_articles(tmp_path: Path) -> None:
+    speech = (
+        "讲话\n\n2024年6月24日\n\n要坚持以科技创新需求为牵引，优化高等学校学科设置，创新人才培养模式，"
+        "切实提高人才自主培养水平和质量。要把加快建设国家战略人才力量作为重中之重。\n"
+    )
+    (tmp_path / "2024-06-24_speech.txt").write_text(speech, encoding="utf-8")
+    report = "通报\n\n2024年7月1日\n\n会议要求，根据发展新趋势，优化高等学校学科设置、人才培养模式，培养急需人才。\n"
+    (tmp_path / "2024-07-01_report.txt").write_text(report, encoding="utf-8")
+    cfg = Config(semantic=False)
+    assert pipeline.trace(tmp_path, config=cfg).alignments == []
+    # the same clause beside a sentence taken word for word: part of one reuse, reported
+    (tmp_path / "2024-07-01_report.txt").write_text(
+        report.rstrip("\n") + "要把加快建设国家战略人才力量作为重中之重。\n", encoding="utf-8"
+    )
+    res = pipeline.trace(tmp_path, config=cfg)
+    raw = (tmp_path / "2024-07-01_report.txt").read_text(encoding="utf-8")
+    covered = "".join(a.target.span.of(raw) for a in res.alignments)
+    assert "优化高等学校学科设置、人才培养模式" in covered and "作为重中之重" in covered

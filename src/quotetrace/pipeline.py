@@ -314,10 +314,12 @@ def orient_alignments(
     arts = {pa.article.id: pa.article for pa in corpus.articles}
     docs = documents_by_id(corpus.documents)
     oriented = provenance.orient_all(alignments, arts, docs, cues=cues)
-    # once the reuser is known: a passage under 10 characters counts only as a quotation
-    return [
+    # once the reuser is known: a passage under 10 characters counts only as a quotation,
+    # and a short edited clause only as a quotation or beside other reuse of the same article
+    kept = [
         a for a in oriented if a.quoted or _alnum(a.target.span.of(docs[a.target.doc_id].raw)) >= min_chars
     ]
+    return align_mod.drop_lone_edits(kept, {d: doc.raw for d, doc in docs.items()}, min_chars=2 * min_chars)
 
 
 def _alnum(text: str) -> int:
