@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quotetrace.index import _compact_article, compact, fold_script
+from quotetrace.index import (
+    ShingleIndex,
+    _compact_article,
+    compact,
+    fold_script,
+    hash_order,
+    make_units,
+    mix,
+    shingle_hashes,
+)
+
+from .helpers import article
 
 
 def test_traditional_characters_fold_to_simplified_one_for_one() -> None:
@@ -81,3 +93,29 @@ def test_paraphrase_channel_packed_sort_equals_the_two_key_sort(seed_corpus, mon
     monkeypatch.setattr(index, "_PACK_LIMIT", 0)
     assert paraphrase_candidates(units) == packed
     assert packed
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=300),
+    st.integers(min_value=0, max_value=8),
+)
+def test_hash_order_is_the_stable_argsort(values: list[int], low_bits: int) -> None:
+    # hashes that differ only in their low bits (the rolling hash's weakness) and repeats
+    h = np.array(values + [v ^ (1 << low_bits) for v in values[:50]] + values[:20], dtype=np.uint64)
+    assert np.array_equal(hash_order(h), np.argsort(h, kind="stable"))
+    assert np.array_equal(hash_order(mix(h)), np.argsort(mix(h), kind="stable"))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), unique=True, max_size=300))
+def test_mix_keeps_distinct_hashes_distinct(values: list[int]) -> None:
+    assert len(set(mix(np.array(values, dtype=np.uint64)).tolist())) == len(values)
+
+
+def test_the_shingle_index_finds_a_phrase_by_its_plain_hash() -> None:
+    texts = ["要坚持以科技创新需求为牵引。", "优化高等学校学科设置。以科技创新需求为牵引。"]
+    units = make_units([article(f"d{i}", t)[0] for i, t in enumerate(texts)])
+    idx = ShingleIndex.build(units)
+    h, _, _ = shingle_hashes(["科技创新需求"], 6)
+    holders = {units[i].key for i in idx.postings(int(h[0])).tolist()}
+    assert holders == {"要坚持以科技创新需求为牵引", "以科技创新需求为牵引"}
+    assert {units[i].key for i in idx.units_with("以科技创新需求为牵引").tolist()} == holders

@@ -292,27 +292,74 @@ def _pairs_in_groups(members: np.ndarray, group_start: np.ndarray, sizes: np.nda
     return np.concatenate(out)
 
 
+def mix(h: np.ndarray) -> np.ndarray:
+    """A bijection of uint64 (the splitmix64 finaliser) that spreads every bit of a hash over
+    all 64: the rolling hash leaves the last characters of a k-gram in its low bits, and
+    hash_order needs the high bits to tell k-grams apart. Equal in, equal out."""
+    x = np.asarray(h, dtype=np.uint64).copy()
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+def hash_order(h: np.ndarray) -> np.ndarray:
+    """The permutation a stable argsort of `h` gives (by hash, then position), several times
+    faster: the positions are packed into the low bits of the hashes, so a plain sort of one
+    uint64 array does the work. Hashes that agree in their high bits but differ in full
+    (rare) are put right segment by segment."""
+    n = len(h)
+    bits = max(1, int(n - 1).bit_length())
+    if n < 2 or bits > 40:
+        return np.argsort(h, kind="stable")
+    mask = np.uint64((1 << bits) - 1)
+    packed = (h & ~mask) | np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & mask).astype(np.int64)
+    hs = h[order]
+    down = np.nonzero(hs[1:] < hs[:-1])[0]
+    if len(down):
+        high = hs & ~mask
+        done = -1
+        for p in down.tolist():
+            if p <= done:
+                continue
+            lo = int(np.searchsorted(high, high[p], side="left"))
+            hi = int(np.searchsorted(high, high[p], side="right"))
+            seg = order[lo:hi]
+            order[lo:hi] = seg[np.argsort(h[seg], kind="stable")]
+            done = hi - 1
+    return order
+
+
 @dataclass(frozen=True)
 class ShingleIndex:
-    """All k-gram postings of a set of units, sorted by hash: one posting per (hash, unit)."""
+    """All k-gram postings of a set of units, sorted by mixed hash (`mix` of shingle_hashes'):
+    one posting per (hash, unit). In memory only; the persistent index keeps plain hashes."""
 
     k: int
-    hashes: np.ndarray  # uint64, sorted
+    hashes: np.ndarray  # uint64 mix(hash), sorted
     units: np.ndarray  # int64, aligned with hashes
 
     @classmethod
     def build(cls, units: Sequence[Unit], *, k: int = 6) -> ShingleIndex:
         h, unit, _pos = shingle_hashes([u.key for u in units], k)
+        h = mix(h)
         # units come in ascending order, so a stable sort by hash sorts by (hash, unit)
-        order = np.argsort(h, kind="stable")
+        order = hash_order(h)
         h, unit = h[order], unit[order]
         keep = np.ones(len(h), dtype=bool)
         keep[1:] = (h[1:] != h[:-1]) | (unit[1:] != unit[:-1])
         return cls(k, h[keep], unit[keep])
 
     def postings(self, gram_hash: int) -> np.ndarray:
-        lo = np.searchsorted(self.hashes, np.uint64(gram_hash), side="left")
-        hi = np.searchsorted(self.hashes, np.uint64(gram_hash), side="right")
+        """Units holding the k-gram of this (plain, shingle_hashes) hash."""
+        m = mix(np.array([gram_hash], dtype=np.uint64))[0]
+        lo = np.searchsorted(self.hashes, m, side="left")
+        hi = np.searchsorted(self.hashes, m, side="right")
         return self.units[lo:hi]
 
     def units_with(self, text: str, *, probes: int = 3) -> np.ndarray:
@@ -355,7 +402,7 @@ def lexical_candidates(
         return []
     lang_zh = np.fromiter((u.language == "zh" for u in units), dtype=bool, count=len(units))
     art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
-    stock = _stock_hashes(k)
+    stock = mix(_stock_hashes(k))
     if len(stock):
         not_stock = ~(np.isin(h, stock) & lang_zh[unit])
         h, unit = h[not_stock], unit[not_stock]
