@@ -19,7 +19,13 @@ import pytest
 from quotetrace import indexdb as ix
 from quotetrace import pipeline
 from quotetrace.errors import DecodeError, IndexCorrupt
-from quotetrace.index import lexical_candidates, make_units, shingle_hashes
+from quotetrace.index import (
+    lexical_candidates,
+    make_units,
+    paraphrase_candidates,
+    paraphrase_candidates_of,
+    shingle_hashes,
+)
 from quotetrace.model import Alignment, Direction, Kind, Side, Span
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,6 +201,21 @@ def test_candidates_equal_the_in_memory_index(tmp_path: Path, raw_dir: Path) -> 
     assert (
         fresh[best.a].doc_id != fresh[best.b].doc_id or fresh[best.a].article_id != fresh[best.b].article_id
     )
+    db.close()
+
+
+def test_paraphrase_candidates_from_the_index_equal_the_in_memory_channel(
+    tmp_path: Path, raw_dir: Path
+) -> None:
+    db = ix.open_index(tmp_path / "i.sqlite")
+    ix.sync(db, raw_dir)
+    _, fresh = _fresh_units(raw_dir)
+    want = paraphrase_candidates(fresh)
+    assert len(want) > 10
+    assert paraphrase_candidates_of(*ix.paraphrase_columns(db)) == want
+    focus = set(ix.doc_unit_ids(db, ["beijing-policy"]))
+    part = paraphrase_candidates_of(*ix.paraphrase_columns(db), focus=focus)
+    assert part == [c for c in want if c.a in focus or c.b in focus]
     db.close()
 
 

@@ -488,9 +488,38 @@ def paraphrase_candidates(
     that unit's own IDF total: a short sentence contained, reworded, in a clause of another
     text (the clause channel of semantic_align)."""
     zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
-    if len(zh) < 2:
+    return paraphrase_candidates_of(
+        [u.key for u in zh],
+        np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh)),
+        np.fromiter((u.article_idx for u in zh), dtype=np.int64, count=len(zh)),
+        len(units),
+        exclude=exclude,
+        min_shared=min_shared,
+        min_weight=min_weight,
+        max_postings=max_postings,
+        focus=focus,
+        whole=whole,
+    )
+
+
+def paraphrase_candidates_of(
+    keys: Sequence[str],
+    positions: np.ndarray,
+    articles: np.ndarray,
+    n_units: int,
+    *,
+    exclude: Iterable[tuple[int, int]] = (),
+    min_shared: int = 4,
+    min_weight: float = 0.4,
+    max_postings: int = 16,
+    focus: Iterable[int] | None = None,
+    whole: Sequence[bool] | None = None,
+) -> list[Candidate]:
+    """paraphrase_candidates over columns: the keys of the Chinese units of ≥ 10 characters,
+    their positions and article positions, and the number of units in all — what the
+    persistent index reads without building a unit object per row (indexdb.paraphrase_columns)."""
+    if len(keys) < 2:
         return []
-    keys = [u.key for u in zh]
     cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
     owner = np.repeat(np.arange(len(keys), dtype=np.int32), lengths)
@@ -504,12 +533,12 @@ def paraphrase_candidates(
     at = np.nonzero(keep)[0]
     # each as its exact code: two code points of 21 bits
     h = (c0[at].astype(np.uint64) << np.uint64(21)) | c1[at].astype(np.uint64)
-    uid = np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh))[owner[at]]
+    uid = np.asarray(positions, dtype=np.int64)[owner[at]]
     if len(h) == 0:
         return []
     # distinct (bigram, unit) postings, sorted by bigram then unit: one sort of a packed key
     # (42 bits of bigram, 22 of unit position) where positions fit, else a two-key sort
-    if len(units) <= _PACK_LIMIT:
+    if n_units <= _PACK_LIMIT:
         packed = np.sort((h << np.uint64(22)) | uid.astype(np.uint64))
         if len(packed) > 1:  # (np.sort + a shift mask: np.unique hashes, ~6x slower here)
             packed = packed[np.append(True, packed[1:] != packed[:-1])]
@@ -524,19 +553,19 @@ def paraphrase_candidates(
     change[1:] = h[1:] != h[:-1]
     g_start = np.nonzero(change)[0]
     sizes = np.diff(np.append(g_start, len(h)))
-    idf_group = np.log((len(zh) + 1) / (sizes + 1)) + 1.0
+    idf_group = np.log((len(keys) + 1) / (sizes + 1)) + 1.0
     idf_post = np.repeat(idf_group, sizes)
-    total = np.zeros(len(units))
+    total = np.zeros(n_units)
     np.add.at(total, uid, idf_post)
     ok = (sizes >= 2) & (sizes <= max_postings)
     wanted = None
     if focus is not None:
-        wanted = np.zeros(len(units), dtype=bool)
+        wanted = np.zeros(n_units, dtype=bool)
         wanted[np.fromiter(focus, dtype=np.int64)] = True
         ok &= np.add.reduceat(wanted[uid].astype(np.int64), g_start) > 0
     is_whole = None
     if whole is not None:
-        is_whole = np.zeros(len(units), dtype=bool)
+        is_whole = np.zeros(n_units, dtype=bool)
         is_whole[: len(whole)] = np.asarray(whole, dtype=bool)
         ok &= np.add.reduceat(is_whole[uid].astype(np.int64), g_start) > 0
     pairs_list, weights_list = [], []
@@ -559,11 +588,12 @@ def paraphrase_candidates(
     if wanted is not None:
         near = wanted[pairs[:, 0]] | wanted[pairs[:, 1]]
         pairs, wts = pairs[near], wts[near]
-    art = np.fromiter((u.article_idx for u in units), dtype=np.int64, count=len(units))
+    art = np.zeros(n_units, dtype=np.int64)
+    art[np.asarray(positions, dtype=np.int64)] = articles
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
     diff = art[lo] != art[hi]
     lo, hi, wts = lo[diff], hi[diff], wts[diff]
-    n = np.int64(len(units))
+    n = np.int64(n_units)
     uniq, inv, counts = np.unique(lo * n + hi, return_inverse=True, return_counts=True)
     shared_w = np.bincount(inv, weights=wts)
     a, b = uniq // n, uniq % n

@@ -1091,6 +1091,29 @@ def unit_keys(db: IndexDB) -> list[UnitKey]:
         return out
 
 
+def paraphrase_columns(db: IndexDB) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+    """What `index.paraphrase_candidates_of` reads, as columns: the keys of the Chinese units
+    of ≥ 10 characters, their positions and article positions, and the number of units. One
+    query and no object per row: an update reads every unit for the corpus-wide statistics."""
+    with _guard(db), _txn(db, write=False) as c:
+        docs = _doc_rows(db)
+        rows = c.execute(
+            "SELECT uid, art_ord, key FROM units WHERE language = 'zh' AND length(key) >= 10 ORDER BY uid"
+        ).fetchall()
+    n_units = sum(d.n_units for d in docs)
+    if not rows:
+        return [], np.zeros(0, np.int64), np.zeros(0, np.int64), n_units
+    uid_col, art_col, keys = zip(*rows, strict=True)
+    uid = np.array(uid_col, dtype=np.int64)
+    art = np.array(art_col, dtype=np.int64)
+    size = max(d.row for d in docs) + 1
+    unit_base, article_base = np.zeros(size, np.int64), np.zeros(size, np.int64)
+    for d in docs:
+        unit_base[d.row], article_base[d.row] = d.unit_base, d.article_base
+    row = uid >> _SHIFT
+    return list(keys), unit_base[row] + (uid & _MASK), article_base[row] + art, n_units
+
+
 def doc_unit_ids(db: IndexDB, doc_ids: Iterable[str]) -> list[int]:
     """Positions of the units of the named documents (e.g. `SyncResult.touched`)."""
     with _guard(db), _txn(db, write=False):

@@ -723,9 +723,12 @@ def _paraphrase_touched(
     of the last full alignment; `trace --rebuild` recomputes those too."""
     from . import indexdb
 
-    everything = indexdb.unit_keys(db)
-    para = index_mod.paraphrase_candidates(
-        everything,
+    keys, positions, articles, n_units = indexdb.paraphrase_columns(db)
+    para = index_mod.paraphrase_candidates_of(
+        keys,
+        positions,
+        articles,
+        n_units,
         exclude={(c.a, c.b) for c in cands},
         min_weight=cfg.index.paraphrase_min_weight,
         focus=touched,
@@ -734,7 +737,7 @@ def _paraphrase_touched(
         return [m for c in para if (m := align_mod.verify_reworded(c, units)) is not None]
     from . import semantic, semantic_align
 
-    budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * len(everything)))
+    budget = max(cfg.semantic_min_units, int(cfg.semantic_budget * n_units))
     partial = _semantic_pairs([*cands, *para], matches, budget, units)
     ids = sorted({i for c in partial for i in (c.a, c.b)})
     enc = semantic.Encoder()
