@@ -981,10 +981,18 @@ def _units_of(c: sqlite3.Connection, d: _DocRow, ords: Sequence[int] | None = No
         "SELECT u.uid, u.art_ord, u.key, u.raw_pos, u.language, s.start, s.end, s.nstart, s.nend,"
         " s.paragraph, s.role, s.quoted FROM units u JOIN sentences s ON s.sid = u.sid"
     )
-    if ords is None:
+    if ords is None or len(ords) >= d.n_units:
         rows = c.execute(sql + " WHERE u.uid BETWEEN ? AND ? ORDER BY u.uid", (lo, hi)).fetchall()
+        if ords is not None:
+            rows = [rows[o] for o in ords]
     else:
-        rows = [c.execute(sql + " WHERE u.uid = ?", ((d.row << _SHIFT) | o,)).fetchone() for o in ords]
+        by_uid = {}
+        uids = sorted({(d.row << _SHIFT) | o for o in ords})
+        for k in range(0, len(uids), 500):  # (SQLite's bound-parameter limit)
+            part = uids[k : k + 500]
+            for r in c.execute(sql + f" WHERE u.uid IN ({','.join('?' * len(part))})", part):
+                by_uid[r[0]] = r
+        rows = [by_uid[(d.row << _SHIFT) | o] for o in ords]
     out = []
     for uid, ai, key, raw_pos, lang, s0, s1, n0, n1, para, role, quoted in rows:
         ordinal = uid & _MASK
@@ -1017,14 +1025,16 @@ def get_units(db: IndexDB, ids: Iterable[int]) -> list[Unit]:
     with _guard(db), _txn(db, write=False) as c:
         docs = _doc_rows(db)
         bases = np.array([d.unit_base for d in docs], dtype=np.int64)
-        out = []
+        ids = list(ids)
+        wanted: dict[int, list[int]] = {}  # document → ordinals, one query per document
         for i in ids:
             j = int(np.searchsorted(bases, i, side="right")) - 1
             if j < 0 or not 0 <= i - docs[j].unit_base < docs[j].n_units:
                 raise IndexError(f"unit {i} out of range")
             # empty documents share a base with the next one; searchsorted picks the last
-            out.extend(_units_of(c, docs[j], [i - docs[j].unit_base]))
-        return out
+            wanted.setdefault(j, []).append(i - docs[j].unit_base)
+        found = {u.idx: u for j, ords in wanted.items() for u in _units_of(c, docs[j], ords)}
+        return [found[i] for i in ids]
 
 
 @dataclass(frozen=True, slots=True)
