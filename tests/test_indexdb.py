@@ -24,6 +24,7 @@ from quotetrace.index import (
     make_units,
     paraphrase_candidates,
     paraphrase_candidates_of,
+    paraphrase_from_bigrams,
     shingle_hashes,
 )
 from quotetrace.model import Alignment, Direction, Kind, Side, Span
@@ -216,6 +217,36 @@ def test_paraphrase_candidates_from_the_index_equal_the_in_memory_channel(
     focus = set(ix.doc_unit_ids(db, ["beijing-policy"]))
     part = paraphrase_candidates_of(*ix.paraphrase_columns(db), focus=focus)
     assert part == [c for c in want if c.a in focus or c.b in focus]
+    # from the per-document bigram cache: built on first use, then read; a damaged cache is
+    # recomputed, never trusted
+    assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
+    assert ix.bigram_path(db).exists()
+    assert paraphrase_from_bigrams(*ix.bigram_postings(db), focus=focus) == part
+    ix.bigram_path(db).write_bytes(b"not a cache")
+    assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
+    db.close()
+
+
+def test_the_bigram_cache_follows_a_changed_document(tmp_path: Path, raw_dir: Path) -> None:
+    corpus_dir = tmp_path / "c"
+    shutil.copytree(raw_dir, corpus_dir)
+    db = ix.open_index(tmp_path / "i.sqlite")
+    ix.sync(db, corpus_dir)
+    ix.bigram_postings(db)
+    policy = corpus_dir / "beijing-universities-basic-research-opinions.txt"
+    policy.write_text(
+        "加强基础研究，要突出前瞻性、战略性需求导向，优化资源配置和布局结构。\n"
+        + policy.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    # a new file that sorts first: every later document's positions move
+    (corpus_dir / "a-new-commentary.txt").write_text(
+        "评论\n\n2026年5月1日\n\n要优化资源配置和布局结构，为创新发展提供基础理论支撑和技术源头供给。\n",
+        encoding="utf-8",
+    )
+    ix.sync(db, corpus_dir)
+    _, fresh = _fresh_units(corpus_dir)
+    assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == paraphrase_candidates(fresh)
     db.close()
 
 

@@ -520,10 +520,33 @@ def paraphrase_candidates_of(
     persistent index reads without building a unit object per row (indexdb.paraphrase_columns)."""
     if len(keys) < 2:
         return []
+    h, which = content_bigrams(keys)
+    uid = np.asarray(positions, dtype=np.int64)[which]
+    return paraphrase_from_bigrams(
+        h,
+        uid,
+        len(keys),
+        positions,
+        articles,
+        n_units,
+        exclude=exclude,
+        min_shared=min_shared,
+        min_weight=min_weight,
+        max_postings=max_postings,
+        focus=focus,
+        whole=whole,
+    )
+
+
+def content_bigrams(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code, key number) of every content bigram inside each key: two Han characters, neither
+    a function character, coded exactly as two 21-bit code points. Per key, so the bigrams of
+    a set of keys are those of its parts (what the persistent index caches per document)."""
+    if not keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     cps = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
     owner = np.repeat(np.arange(len(keys), dtype=np.int32), lengths)
-    # content bigrams inside one key: two Han characters, neither a function character
     func = np.zeros(0x10000, dtype=bool)
     func[[ord(c) for c in _FUNCTION_CHARS]] = True
     c0, c1 = cps[:-1], cps[1:]
@@ -531,10 +554,28 @@ def paraphrase_candidates_of(
     han1 = (c1 >= 0x4E00) & (c1 <= 0x9FFF)
     keep = (owner[:-1] == owner[1:]) & han0 & han1 & ~func[c0 & 0xFFFF] & ~func[c1 & 0xFFFF]
     at = np.nonzero(keep)[0]
-    # each as its exact code: two code points of 21 bits
     h = (c0[at].astype(np.uint64) << np.uint64(21)) | c1[at].astype(np.uint64)
-    uid = np.asarray(positions, dtype=np.int64)[owner[at]]
-    if len(h) == 0:
+    return h, owner[at].astype(np.int64)
+
+
+def paraphrase_from_bigrams(
+    h: np.ndarray,
+    uid: np.ndarray,
+    n_keys: int,
+    positions: np.ndarray,
+    articles: np.ndarray,
+    n_units: int,
+    *,
+    exclude: Iterable[tuple[int, int]] = (),
+    min_shared: int = 4,
+    min_weight: float = 0.4,
+    max_postings: int = 16,
+    focus: Iterable[int] | None = None,
+    whole: Sequence[bool] | None = None,
+) -> list[Candidate]:
+    """paraphrase_candidates_of from the content-bigram postings (code, unit position) of its
+    `n_keys` keys, in any order and with repeats."""
+    if n_keys < 2 or len(h) == 0:
         return []
     # distinct (bigram, unit) postings, sorted by bigram then unit: one sort of a packed key
     # (42 bits of bigram, 22 of unit position) where positions fit, else a two-key sort
@@ -553,7 +594,7 @@ def paraphrase_candidates_of(
     change[1:] = h[1:] != h[:-1]
     g_start = np.nonzero(change)[0]
     sizes = np.diff(np.append(g_start, len(h)))
-    idf_group = np.log((len(keys) + 1) / (sizes + 1)) + 1.0
+    idf_group = np.log((n_keys + 1) / (sizes + 1)) + 1.0
     idf_post = np.repeat(idf_group, sizes)
     # (np.add.at sums in the same order, ~10x slower)
     total = np.bincount(uid, weights=idf_post, minlength=n_units)

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import ingest
 from .errors import CorpusNotFound, DecodeError, EmptyCorpus, IndexCorrupt, InputError
-from .index import Candidate, Unit, _stock_hashes, compact, make_units, shingle_hashes
+from .index import Candidate, Unit, _stock_hashes, compact, content_bigrams, make_units, shingle_hashes
 from .model import (
     Alignment,
     Article,
@@ -226,7 +226,7 @@ def _corrupt(path: Path, problem: str) -> IndexCorrupt:
 
 
 def _remove_files(path: Path) -> None:
-    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal", ".bigrams.npz"))):
         with suppress(FileNotFoundError):
             p.unlink()
 
@@ -238,7 +238,7 @@ def replace_index(new: Path, path: Path) -> None:
         with suppress(FileNotFoundError):
             path.with_name(path.name + suffix).unlink()
     os.replace(new, path)
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in ("-wal", "-shm", "-journal", ".bigrams.npz"):
         with suppress(FileNotFoundError):
             new.with_name(new.name + suffix).unlink()
 
@@ -1122,6 +1122,114 @@ def paraphrase_columns(db: IndexDB) -> tuple[list[str], np.ndarray, np.ndarray, 
         unit_base[d.row], article_base[d.row] = d.unit_base, d.article_base
     row = uid >> _SHIFT
     return list(keys), unit_base[row] + (uid & _MASK), article_base[row] + art, n_units
+
+
+def bigram_path(db: IndexDB) -> Path:
+    """The paraphrase channel's per-document cache of content bigrams, beside the index."""
+    return db.path.with_name(db.path.name + ".bigrams.npz")
+
+
+def bigram_postings(db: IndexDB) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int]:
+    """What `index.paraphrase_from_bigrams` reads for the whole corpus: the content-bigram
+    postings (code, unit position), the number of Chinese keys of ≥ 10 characters, their
+    positions and article positions, and the number of units. An update needs them for its
+    corpus-wide statistics; reading every key and cutting it again took most of an update, so
+    each document's bigrams are cached (`bigram_path`) under a stamp of its row, bytes,
+    metadata and the parser, and only new or changed documents are read and cut."""
+    with _guard(db), _txn(db, write=False) as c:
+        docs = _doc_rows(db)
+        stamps = {
+            r[0]: hashlib.sha1(repr(r).encode()).hexdigest()
+            for r in c.execute("SELECT row, id, sha256, meta, n_units FROM documents")
+        }
+        parser = _meta_get(db, "parser") or ""
+        cached = _read_bigrams(bigram_path(db), parser)
+        parts: dict[str, tuple[np.ndarray, ...]] = {}
+        fresh = False
+        for d in docs:
+            stamp = stamps[d.row]
+            if stamp in cached:
+                parts[stamp] = cached[stamp]
+                continue
+            lo, hi = _uid_range(d.row)
+            rows = c.execute(
+                "SELECT uid, art_ord, key FROM units WHERE uid BETWEEN ? AND ?"
+                " AND language = 'zh' AND length(key) >= 10 ORDER BY uid",
+                (lo, hi),
+            ).fetchall()
+            keys = [r[2] for r in rows]
+            h, which = content_bigrams(keys)
+            ords = np.array([r[0] & _MASK for r in rows], dtype=np.int64)
+            arts = np.array([r[1] for r in rows], dtype=np.int64)
+            parts[stamp] = (ords, arts, h, which)
+            fresh = True
+    if fresh or len(cached) != len(parts):
+        _write_bigrams(bigram_path(db), parser, parts)
+    pos, art, hs, uids = [], [], [], []
+    for d in docs:
+        ords, arts, h, which = parts[stamps[d.row]]
+        p = d.unit_base + ords
+        pos.append(p)
+        art.append(d.article_base + arts)
+        hs.append(h)
+        uids.append(p[which])
+    n_units = sum(d.n_units for d in docs)
+    if not docs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty.astype(np.uint64), empty, 0, empty, empty, n_units
+    positions = np.concatenate(pos)
+    return np.concatenate(hs), np.concatenate(uids), len(positions), positions, np.concatenate(art), n_units
+
+
+def _read_bigrams(path: Path, parser: str) -> dict[str, tuple[np.ndarray, ...]]:
+    """The cached per-document bigrams, or nothing when the file is missing, unreadable or
+    from another parser (a cache: any doubt means recomputing)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("parser") != parser or meta.get("version") != 1:
+                return {}
+            arrays = [z[name] for name in ("ords", "arts", "h", "which")]
+    except (OSError, ValueError, KeyError):
+        return {}
+    out: dict[str, tuple[np.ndarray, ...]] = {}
+    k_at = b_at = 0
+    for stamp, n_keys, n_bigrams in meta["docs"]:
+        ords, arts = arrays[0][k_at : k_at + n_keys], arrays[1][k_at : k_at + n_keys]
+        h, which = arrays[2][b_at : b_at + n_bigrams], arrays[3][b_at : b_at + n_bigrams]
+        out[stamp] = (ords, arts, h, which)
+        k_at += n_keys
+        b_at += n_bigrams
+    return out
+
+
+def _write_bigrams(path: Path, parser: str, parts: Mapping[str, tuple[np.ndarray, ...]]) -> None:
+    """Write the cache atomically (temp file, rename); a cache that cannot be written is
+    simply not kept."""
+    meta = {
+        "version": 1,
+        "parser": parser,
+        "docs": [[stamp, len(p[0]), len(p[2])] for stamp, p in parts.items()],
+    }
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+
+    def cat(i: int, dtype: Any) -> np.ndarray:
+        return np.concatenate([p[i] for p in parts.values()]).astype(dtype) if parts else np.zeros(0, dtype)
+
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(
+                fh,
+                meta=np.array(json.dumps(meta)),
+                ords=cat(0, np.int64),
+                arts=cat(1, np.int64),
+                h=cat(2, np.uint64),
+                which=cat(3, np.int64),
+            )
+        os.replace(tmp, path)
+    except OSError:
+        with suppress(OSError):
+            tmp.unlink()
 
 
 def doc_unit_ids(db: IndexDB, doc_ids: Iterable[str]) -> list[int]:

@@ -723,9 +723,11 @@ def _paraphrase_touched(
     of the last full alignment; `trace --rebuild` recomputes those too."""
     from . import indexdb
 
-    keys, positions, articles, n_units = indexdb.paraphrase_columns(db)
-    para = index_mod.paraphrase_candidates_of(
-        keys,
+    h, uid, n_keys, positions, articles, n_units = indexdb.bigram_postings(db)
+    para = index_mod.paraphrase_from_bigrams(
+        h,
+        uid,
+        n_keys,
         positions,
         articles,
         n_units,
@@ -828,6 +830,7 @@ def trace_indexed(
             with tm("store"):
                 indexdb.replace_alignments(db, None, als)
                 indexdb._meta_set(db, ALIGN_STATE, fp)
+                indexdb.bigram_postings(db)  # the next update's paraphrase statistics, per document
         with tm("orient"):
             # provenance is a pure function of the alignments, the documents and their parse:
             # reuse the stored result when none of them changed
