@@ -172,7 +172,8 @@ def summary_tables(s: dict[str, Any]) -> list[Table]:
     for doc, rows in s["most_reused_sentences"].items():
         for r in rows:
             text = _one_line(r["text"])
-            most.add_row(f"{doc} [{r['start']}:{r['end']}]", str(r["reused_by"]), text[:120])
+            shown = text if len(text) <= 120 else text[:119] + "…"  # a cut sentence says so
+            most.add_row(f"{doc} [{r['start']}:{r['end']}]", str(r["reused_by"]), shown)
     return [t, src, most]
 
 
@@ -205,7 +206,8 @@ def _highlight(hit: Any) -> Text:
 
 
 def where_table(query: str, hits: Sequence[Any]) -> Table:
-    t = Table(title=f"{len(hits)} places for: {' '.join(query.split())[:60]}", show_lines=True)
+    q = " ".join(query.split())
+    t = Table(title=f"{len(hits)} places for: {q if len(q) <= 60 else q[:59] + '…'}", show_lines=True)
     t.add_column("date", no_wrap=True)
     t.add_column("where", overflow="fold", max_width=34)
     t.add_column("match", no_wrap=True)
