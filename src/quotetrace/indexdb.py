@@ -1189,7 +1189,10 @@ def _read_bigrams(path: Path, parser: str) -> dict[str, tuple[np.ndarray, ...]]:
             meta = json.loads(str(z["meta"]))
             if meta.get("parser") != parser or meta.get("version") != 1:
                 return {}
-            arrays = [z[name] for name in ("ords", "arts", "h", "which")]
+            arrays = [
+                z[name].astype(np.uint64 if name == "h" else np.int64)
+                for name in ("ords", "arts", "h", "which")
+            ]
     except (OSError, ValueError, KeyError):
         return {}
     out: dict[str, tuple[np.ndarray, ...]] = {}
@@ -1221,10 +1224,10 @@ def _write_bigrams(path: Path, parser: str, parts: Mapping[str, tuple[np.ndarray
             np.savez(
                 fh,
                 meta=np.array(json.dumps(meta)),
-                ords=cat(0, np.int64),
-                arts=cat(1, np.int64),
+                ords=cat(0, np.int32),  # ordinals stay under 2**24 (_SHIFT)
+                arts=cat(1, np.int32),
                 h=cat(2, np.uint64),
-                which=cat(3, np.int64),
+                which=cat(3, np.int32),
             )
         os.replace(tmp, path)
     except OSError:
