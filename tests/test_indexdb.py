@@ -23,7 +23,6 @@ from quotetrace.index import (
     lexical_candidates,
     make_units,
     paraphrase_candidates,
-    paraphrase_candidates_of,
     paraphrase_from_bigrams,
     shingle_hashes,
 )
@@ -213,15 +212,13 @@ def test_paraphrase_candidates_from_the_index_equal_the_in_memory_channel(
     _, fresh = _fresh_units(raw_dir)
     want = paraphrase_candidates(fresh)
     assert len(want) > 10
-    assert paraphrase_candidates_of(*ix.paraphrase_columns(db)) == want
-    focus = set(ix.doc_unit_ids(db, ["beijing-policy"]))
-    part = paraphrase_candidates_of(*ix.paraphrase_columns(db), focus=focus)
-    assert part == [c for c in want if c.a in focus or c.b in focus]
     # from the per-document bigram cache: built on first use, then read; a damaged cache is
     # recomputed, never trusted
     assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
     assert ix.bigram_path(db).exists()
-    assert paraphrase_from_bigrams(*ix.bigram_postings(db), focus=focus) == part
+    focus = set(ix.doc_unit_ids(db, ["beijing-policy"]))
+    part = paraphrase_from_bigrams(*ix.bigram_postings(db), focus=focus)
+    assert part == [c for c in want if c.a in focus or c.b in focus]
     ix.bigram_path(db).write_bytes(b"not a cache")
     assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
     db.close()

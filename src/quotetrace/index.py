@@ -453,7 +453,7 @@ _PACK_LIMIT = 1 << 22  # unit positions that fit beside a 42-bit bigram code in 
 
 
 class KeyedUnit(Protocol):
-    """What the paraphrase channel reads of a unit (a `Unit`, or an `indexdb.UnitKey`)."""
+    """What the paraphrase channel reads of a unit (a `Unit`, or a clause of semantic_align)."""
 
     @property
     def idx(self) -> int: ...
@@ -488,47 +488,15 @@ def paraphrase_candidates(
     that unit's own IDF total: a short sentence contained, reworded, in a clause of another
     text (the clause channel of semantic_align)."""
     zh = [u for u in units if u.language == "zh" and len(u.key) >= 10]
-    return paraphrase_candidates_of(
-        [u.key for u in zh],
-        np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh)),
-        np.fromiter((u.article_idx for u in zh), dtype=np.int64, count=len(zh)),
-        len(units),
-        exclude=exclude,
-        min_shared=min_shared,
-        min_weight=min_weight,
-        max_postings=max_postings,
-        focus=focus,
-        whole=whole,
-    )
-
-
-def paraphrase_candidates_of(
-    keys: Sequence[str],
-    positions: np.ndarray,
-    articles: np.ndarray,
-    n_units: int,
-    *,
-    exclude: Iterable[tuple[int, int]] = (),
-    min_shared: int = 4,
-    min_weight: float = 0.4,
-    max_postings: int = 16,
-    focus: Iterable[int] | None = None,
-    whole: Sequence[bool] | None = None,
-) -> list[Candidate]:
-    """paraphrase_candidates over columns: the keys of the Chinese units of ≥ 10 characters,
-    their positions and article positions, and the number of units in all — what the
-    persistent index reads without building a unit object per row (indexdb.paraphrase_columns)."""
-    if len(keys) < 2:
-        return []
-    h, which = content_bigrams(keys)
-    uid = np.asarray(positions, dtype=np.int64)[which]
+    positions = np.fromiter((u.idx for u in zh), dtype=np.int64, count=len(zh))
+    h, which = content_bigrams([u.key for u in zh])
     return paraphrase_from_bigrams(
         h,
-        uid,
-        len(keys),
+        positions[which],
+        len(zh),
         positions,
-        articles,
-        n_units,
+        np.fromiter((u.article_idx for u in zh), dtype=np.int64, count=len(zh)),
+        len(units),
         exclude=exclude,
         min_shared=min_shared,
         min_weight=min_weight,
@@ -573,8 +541,9 @@ def paraphrase_from_bigrams(
     focus: Iterable[int] | None = None,
     whole: Sequence[bool] | None = None,
 ) -> list[Candidate]:
-    """paraphrase_candidates_of from the content-bigram postings (code, unit position) of its
-    `n_keys` keys, in any order and with repeats."""
+    """paraphrase_candidates from the content-bigram postings (code, unit position) of its
+    `n_keys` keys (the Chinese units of ≥ 10 characters), in any order and with repeats: what
+    the persistent index keeps per document (indexdb.bigram_postings)."""
     if n_keys < 2 or len(h) == 0:
         return []
     # distinct (bigram, unit) postings, sorted by bigram then unit: one sort of a packed key

@@ -1038,17 +1038,6 @@ def get_units(db: IndexDB, ids: Iterable[int]) -> list[Unit]:
 
 
 @dataclass(frozen=True, slots=True)
-class UnitKey:
-    """A unit's position, article position, compact key and language: what the paraphrase
-    channel (`index.paraphrase_candidates`) reads, without raw positions or sentences."""
-
-    idx: int
-    article_idx: int
-    key: str
-    language: str
-
-
-@dataclass(frozen=True, slots=True)
 class UnitSpan:
     """What the clause channel (semantic_align.clauses_of) reads of a unit: position, document,
     article position, key, raw positions and language — no sentence."""
@@ -1085,43 +1074,6 @@ def unit_spans(db: IndexDB) -> list[UnitSpan]:
                     )
                 )
     return out
-
-
-def unit_keys(db: IndexDB) -> list[UnitKey]:
-    """Every unit of the index as a `UnitKey`, in position order (as `make_units` numbers them)."""
-    with _guard(db), _txn(db, write=False) as c:
-        out: list[UnitKey] = []
-        for d in _doc_rows(db):
-            lo, hi = _uid_range(d.row)
-            for uid, ai, key, lang in c.execute(
-                "SELECT uid, art_ord, key, language FROM units WHERE uid BETWEEN ? AND ? ORDER BY uid",
-                (lo, hi),
-            ):
-                out.append(UnitKey(d.unit_base + (uid & _MASK), d.article_base + ai, key, lang))
-        return out
-
-
-def paraphrase_columns(db: IndexDB) -> tuple[list[str], np.ndarray, np.ndarray, int]:
-    """What `index.paraphrase_candidates_of` reads, as columns: the keys of the Chinese units
-    of ≥ 10 characters, their positions and article positions, and the number of units. One
-    query and no object per row: an update reads every unit for the corpus-wide statistics."""
-    with _guard(db), _txn(db, write=False) as c:
-        docs = _doc_rows(db)
-        rows = c.execute(
-            "SELECT uid, art_ord, key FROM units WHERE language = 'zh' AND length(key) >= 10 ORDER BY uid"
-        ).fetchall()
-    n_units = sum(d.n_units for d in docs)
-    if not rows:
-        return [], np.zeros(0, np.int64), np.zeros(0, np.int64), n_units
-    uid_col, art_col, keys = zip(*rows, strict=True)
-    uid = np.array(uid_col, dtype=np.int64)
-    art = np.array(art_col, dtype=np.int64)
-    size = max(d.row for d in docs) + 1
-    unit_base, article_base = np.zeros(size, np.int64), np.zeros(size, np.int64)
-    for d in docs:
-        unit_base[d.row], article_base[d.row] = d.unit_base, d.article_base
-    row = uid >> _SHIFT
-    return list(keys), unit_base[row] + (uid & _MASK), article_base[row] + art, n_units
 
 
 def bigram_path(db: IndexDB) -> Path:
