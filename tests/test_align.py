@@ -492,6 +492,16 @@ def test_a_lone_short_edited_clause_is_not_reuse_unless_quoted_or_beside_other_r
     # a longer edited passage stands on its own
     long = _link("s", "t", raw[:-1], raw, Kind.NEAR_VERBATIM)
     assert A.drop_lone_edits([long], raws) == [long]
+    # ... but not a short one widened on one side by a word the other text lacks
+    src = "要积极优化高等学校学科设置、人才培养模式，培养急需人才。"
+    tgt = "要进一步优化高等学校学科设置，创新人才培养模式，切实提高质量。"
+    widened = Alignment(
+        Side("s", "s", Span(src.index("积极"), src.index("，"))),
+        Side("t", "t", Span(tgt.index("进一步"), tgt.index("，切实"))),
+        Kind.NEAR_VERBATIM,
+        0.85,
+    )
+    assert A.drop_lone_edits([widened], {"s": src, "t": tgt}) == []
 
 
 def test_a_short_sentence_carried_whole_with_an_edit_is_still_reuse():

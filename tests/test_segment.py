@@ -255,6 +255,12 @@ def test_quoted_regions_nested_and_split_across_sentences() -> None:
         ("推动「揭榜挂帅」机制。", ["揭榜挂帅"]),
         ('The "study sessions" matter.', ["study sessions"]),
         ("China’s basic research has made “great achievements”.", ["great achievements"]),
+        # straight quotes after a Chinese character (web copies): still a quotation
+        (
+            '讲话中"优化高等学校学科设置，创新人才培养模式"的要求很明确。',
+            ["优化高等学校学科设置，创新人才培养模式"],
+        ),
+        ('The 12" screen and the "new" one.', ["new"]),
     ],
 )
 def test_quoted_regions(raw: str, quoted: list[str]) -> None:

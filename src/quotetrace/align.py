@@ -870,6 +870,10 @@ def merge_passages(
     return out
 
 
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
 _STATEMENT_END = frozenset("。！？!?；;…")
 _CLOSERS = frozenset("”’」』）)】》")
 
@@ -898,7 +902,7 @@ def drop_lone_edits(
     alignments: Sequence[Alignment], raws: Mapping[str, str], *, min_chars: int = 20
 ) -> list[Alignment]:
     """Drop a near-verbatim match shorter than `min_chars` (twice the shortest reported span)
-    when it is not quoted and nothing else links the same two articles. A short clause two
+    on either side when it is not quoted and nothing else links the same two articles. A short clause two
     texts phrase alike, with edits and with no other passage in common (优化高等学校学科设置、
     人才培养模式 / …，创新人才培养模式), is more likely common political language than one
     text taking from the other; word-for-word matches, quotations, and edits between articles
@@ -919,6 +923,9 @@ def drop_lone_edits(
             raws[a.target.doc_id], a.target.span
         ):
             return False
-        return sum(ch.isalnum() for ch in a.target.span.of(raws[a.target.doc_id])) < min_chars
+        # the shorter side: a clause widened by a word the other text lacks (积极 / 进一步…) is
+        # no longer for it
+        source, target = a.source.span.of(raws[a.source.doc_id]), a.target.span.of(raws[a.target.doc_id])
+        return min(_alnum(source), _alnum(target)) < min_chars
 
     return [a for a in alignments if not lone_edit(a)]

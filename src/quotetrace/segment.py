@@ -89,7 +89,7 @@ def quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if ch == '"':
             if stack and stack[-1][0] == '"':
                 regions.append((stack.pop()[1], i))
-            elif not prev.isalnum() or prev == " ":
+            elif not (prev.isascii() and prev.isalnum()):  # (12" is inches; 讲话中"…" a quotation)
                 stack.append((ch, i))
             continue
         if ch in ("’", "‘") and prev.isascii() and _is_letter(prev) and nxt.isascii() and _is_letter(nxt):
