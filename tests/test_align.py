@@ -528,3 +528,18 @@ def test_a_short_sentence_carried_whole_with_an_edit_is_still_reuse():
         0.9,
     )
     assert A.drop_lone_edits([phrase], {"s": src2, "t": tgt2}) == []
+
+
+def test_a_stray_word_before_a_longer_change_is_not_part_of_the_match():
+    speech = "习近平强调，要深化基础研究体制机制改革，发挥好制度、政策的价值驱动和战略牵引作用。"
+    comment = "总书记要求“稳步增加基础研究财政投入”，并“发挥好制度、政策的价值驱动和战略牵引作用”。"
+    als, raws, _ = _align(speech, comment)
+    assert [a.target.span.of(raws[a.target.doc_id]) for a in als] == [
+        "发挥好制度、政策的价值驱动和战略牵引作用"
+    ]
+    # a one-word edit keeps the words before it in the match
+    als, raws, _ = _align(
+        "要加强基础研究重大项目可行性论证和遴选评估，充分尊重科学家意见。",
+        "各地要加强基础研究重点项目可行性论证和遴选评估，充分尊重科学家意见。",
+    )
+    assert any("加强基础研究重点项目可行性论证" in a.target.span.of(raws[a.target.doc_id]) for a in als)

@@ -74,12 +74,40 @@ def _chains(seeds: list[tuple[int, int]], k: int, max_gap: int) -> list[list[tup
     return chains
 
 
+def _trim_stray_ends(chain: list[tuple[int, int]], k: int) -> list[tuple[int, int]]:
+    """Drop a run of seeds at either end of a chain that is shorter than the change that
+    separates it from the rest on both sides: 基础研究 of 基础研究财政投入，并发挥好… is no part of
+    基础研究体制机制改革，发挥好…, while 加强基础研究重 of an edited 重大/重点 still is."""
+    runs: list[list[tuple[int, int]]] = [[chain[0]]]
+    for i, j in chain[1:]:
+        pi, pj = runs[-1][-1]
+        if i - pi == 1 and j - pj == 1:
+            runs[-1].append((i, j))
+        else:
+            runs.append([(i, j)])
+
+    def stray(run: list[tuple[int, int]], other: list[tuple[int, int]], before: bool) -> bool:
+        length = len(run) + k - 1
+        if before:
+            gap_a, gap_b = other[0][0] - (run[-1][0] + k), other[0][1] - (run[-1][1] + k)
+        else:
+            gap_a, gap_b = run[0][0] - (other[-1][0] + k), run[0][1] - (other[-1][1] + k)
+        return length < min(gap_a, gap_b)
+
+    while len(runs) > 1 and stray(runs[0], runs[1], before=True):
+        runs.pop(0)
+    while len(runs) > 1 and stray(runs[-1], runs[-2], before=False):
+        runs.pop()
+    return [s for run in runs for s in run]
+
+
 def local_regions(a: str, b: str, *, k: int = 4, max_gap: int = 6) -> list[tuple[int, int, int, int]]:
     """Regions [a0, a1) × [b0, b1) where the two keys agree, in order on both sides."""
     if len(a) < k or len(b) < k:
         return [(0, len(a), 0, len(b))] if a == b and a else []
     regions = []
     for c in _chains(_seeds(a, b, k), k, max_gap):
+        c = _trim_stray_ends(c, k)
         a0, b0 = c[0]
         a1, b1 = c[-1][0] + k, c[-1][1] + k
         if a1 - a0 < k + 1 and len(c) == 1 and min(len(a), len(b)) > k:
