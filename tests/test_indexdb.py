@@ -219,8 +219,13 @@ def test_paraphrase_candidates_from_the_index_equal_the_in_memory_channel(
     focus = set(ix.doc_unit_ids(db, ["beijing-policy"]))
     part = paraphrase_from_bigrams(*ix.bigram_postings(db), focus=focus)
     assert part == [c for c in want if c.a in focus or c.b in focus]
-    ix.bigram_path(db).write_bytes(b"not a cache")
-    assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
+    good = ix.bigram_path(db).read_bytes()
+    flipped = bytearray(good)
+    for i in range(2000, len(flipped), 5000):
+        flipped[i] ^= 0xFF
+    for damaged in (b"not a cache", b"", good[: len(good) // 2], bytes(flipped)):
+        ix.bigram_path(db).write_bytes(damaged)
+        assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == want
     db.close()
 
 

@@ -1134,28 +1134,40 @@ def bigram_postings(db: IndexDB) -> tuple[np.ndarray, np.ndarray, int, np.ndarra
 
 
 def _read_bigrams(path: Path, parser: str) -> dict[str, tuple[np.ndarray, ...]]:
-    """The cached per-document bigrams, or nothing when the file is missing, unreadable or
-    from another parser (a cache: any doubt means recomputing)."""
+    """The cached per-document bigrams, or nothing when the file is missing, unreadable,
+    inconsistent or from another parser (a cache: any doubt means recomputing)."""
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             if meta.get("parser") != parser or meta.get("version") != 1:
                 return {}
-            arrays = [
+            ords, arts, h, which = (
                 z[name].astype(np.uint64 if name == "h" else np.int64)
                 for name in ("ords", "arts", "h", "which")
-            ]
-    except (OSError, ValueError, KeyError):
+            )
+        out: dict[str, tuple[np.ndarray, ...]] = {}
+        k_at = b_at = 0
+        for stamp, n_keys, n_bigrams in meta["docs"]:
+            part = (
+                ords[k_at : k_at + n_keys],
+                arts[k_at : k_at + n_keys],
+                h[b_at : b_at + n_bigrams],
+                which[b_at : b_at + n_bigrams],
+            )
+            if (
+                len(part[0]) != n_keys
+                or len(part[2]) != n_bigrams
+                or (n_bigrams and not 0 <= part[3].min() <= part[3].max() < n_keys)
+            ):
+                return {}
+            out[str(stamp)] = part
+            k_at += n_keys
+            b_at += n_bigrams
+        if k_at != len(ords) or len(arts) != len(ords) or b_at != len(h) or len(which) != len(h):
+            return {}
+        return out
+    except Exception:  # noqa: BLE001 — truncated, empty (EOFError), bad CRC (BadZipFile), tampered
         return {}
-    out: dict[str, tuple[np.ndarray, ...]] = {}
-    k_at = b_at = 0
-    for stamp, n_keys, n_bigrams in meta["docs"]:
-        ords, arts = arrays[0][k_at : k_at + n_keys], arrays[1][k_at : k_at + n_keys]
-        h, which = arrays[2][b_at : b_at + n_bigrams], arrays[3][b_at : b_at + n_bigrams]
-        out[stamp] = (ords, arts, h, which)
-        k_at += n_keys
-        b_at += n_bigrams
-    return out
 
 
 def _write_bigrams(path: Path, parser: str, parts: Mapping[str, tuple[np.ndarray, ...]]) -> None:
