@@ -20,6 +20,7 @@ from quotetrace import indexdb as ix
 from quotetrace import pipeline
 from quotetrace.errors import DecodeError, IndexCorrupt
 from quotetrace.index import (
+    ShingleIndex,
     lexical_candidates,
     make_units,
     paraphrase_candidates,
@@ -249,6 +250,24 @@ def test_the_bigram_cache_follows_a_changed_document(tmp_path: Path, raw_dir: Pa
     ix.sync(db, corpus_dir)
     _, fresh = _fresh_units(corpus_dir)
     assert paraphrase_from_bigrams(*ix.bigram_postings(db)) == paraphrase_candidates(fresh)
+    db.close()
+
+
+def test_units_with_a_phrase_equal_the_in_memory_index(tmp_path: Path, raw_dir: Path) -> None:
+    # the set-phrase filter of an incremental trace asks the index where a clause recurs; a
+    # different answer than the in-memory index made an update differ from a rebuild
+    db = ix.open_index(tmp_path / "i.sqlite")
+    ix.sync(db, raw_dir)
+    _, fresh = _fresh_units(raw_dir)
+    mem = ShingleIndex.build(fresh)
+    phrases = [
+        "大力弘扬科学家精神激励广大科研人员志存高远爱国奉献矢志创新",
+        "以习近平同志为核心的党中央",
+        "加强基础研究",
+    ]
+    phrases += [u.key[2:40] for u in fresh[::25] if len(u.key) > 12]
+    for phrase in phrases:
+        assert ix.units_with(db, phrase).tolist() == sorted(set(mem.units_with(phrase).tolist())), phrase
     db.close()
 
 

@@ -1406,6 +1406,27 @@ def query_candidates(
     return sorted(hits, key=lambda t: (-t[1], t[0]))
 
 
+def units_with(db: IndexDB, key: str, *, probes: int = 3) -> np.ndarray:
+    """`index.ShingleIndex.units_with` over the persistent index, with the same answer: the
+    units holding a few of the key's k-grams (first, middle, last), every k-gram counted —
+    stock ones too (the set-phrase filter asks exactly where a phrase recurs)."""
+    if len(key) < db.k:
+        return np.zeros(0, dtype=np.int64)
+    h, _, _ = shingle_hashes([key], db.k)
+    picks = np.unique(np.linspace(0, len(h) - 1, num=min(probes, len(h))).astype(int))
+    found: set[int] | None = None
+    with _guard(db), _txn(db, write=False) as c:
+        for i in picks.tolist():
+            hv = int(_signed(h[i : i + 1])[0])
+            got = {u for (u,) in c.execute("SELECT uid FROM postings WHERE hash = ?", (hv,))}
+            found = got if found is None else found & got
+            if not found:
+                return np.zeros(0, dtype=np.int64)
+        pm = _PosMap(_doc_rows(db))
+    assert found is not None
+    return np.unique(pm.pos(np.fromiter(found, dtype=np.int64, count=len(found))))
+
+
 def units_containing(db: IndexDB, key: str, *, limit: int = 5000) -> list[tuple[int, int]]:
     """Units whose compact key contains `key`, for queries shorter than a shingle (两弹一星):
     [(unit position, 1)]. A scan of the keys, so bounded by `limit`."""

@@ -650,13 +650,9 @@ class _DBShingles:
         self.db = db
 
     def units_with(self, text: str) -> Any:
-        import numpy as np
-
         from . import indexdb
 
-        n_grams = max(1, len(text) - self.db.k + 1)
-        hits = indexdb.query_candidates(self.db, text, min_shared=max(1, n_grams - 1))
-        return np.array([p for p, _ in hits], dtype=np.int64)
+        return indexdb.units_with(self.db, text)
 
 
 class _LazyUnits(dict):  # type: ignore[type-arg]
