@@ -1414,17 +1414,14 @@ def units_with(db: IndexDB, key: str, *, probes: int = 3) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     h, _, _ = shingle_hashes([key], db.k)
     picks = np.unique(np.linspace(0, len(h) - 1, num=min(probes, len(h))).astype(int))
-    found: set[int] | None = None
+    hashes = [int(v) for v in _signed(h[picks])]
+    sql = " INTERSECT ".join(["SELECT uid FROM postings WHERE hash = ?"] * len(hashes))
     with _guard(db), _txn(db, write=False) as c:
-        for i in picks.tolist():
-            hv = int(_signed(h[i : i + 1])[0])
-            got = {u for (u,) in c.execute("SELECT uid FROM postings WHERE hash = ?", (hv,))}
-            found = got if found is None else found & got
-            if not found:
-                return np.zeros(0, dtype=np.int64)
+        found = [u for (u,) in c.execute(sql, hashes)]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
         pm = _PosMap(_doc_rows(db))
-    assert found is not None
-    return np.unique(pm.pos(np.fromiter(found, dtype=np.int64, count=len(found))))
+    return np.unique(pm.pos(np.array(found, dtype=np.int64)))
 
 
 def units_containing(db: IndexDB, key: str, *, limit: int = 5000) -> list[tuple[int, int]]:
