@@ -455,3 +455,14 @@ def test_stored_cues_from_other_cue_code_are_not_served(
         assert ix.read_cues(db, {"a": "sha-a"}) == {}
     finally:
         db.close()
+
+
+def test_a_read_only_index_is_one_clear_input_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    from quotetrace.errors import InputError
+
+    db = ix.open_index(tmp_path / "i.sqlite")
+    with pytest.raises(InputError, match="cannot write the index"), ix._guard(db):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+    db.close()

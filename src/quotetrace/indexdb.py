@@ -333,6 +333,11 @@ def _guard(db: IndexDB) -> Iterator[None]:
             raise InputError(db.path, "index is locked by another quotetrace process; try again") from None
         if "no such table" in msg or "no such column" in msg:
             raise _corrupt(db.path, msg) from None
+        if "readonly" in msg or "read-only" in msg or "unable to open" in msg:
+            raise InputError(
+                db.path,
+                "cannot write the index or its -wal/-shm files (read-only file or folder): fix the permissions or use --index PATH",
+            ) from None
         raise
     except sqlite3.DatabaseError as e:  # "file is not a database", "database disk image is malformed"
         raise _corrupt(db.path, str(e)) from None
