@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from quotetrace import semantic
 from quotetrace.cli import app
 
 runner = CliRunner()
@@ -344,3 +345,15 @@ def test_where_lists_no_short_fragments_of_a_long_query(raw_dir: Path) -> None:
     data = _json(runner.invoke(app, ["where", query, "--corpus", str(raw_dir), "--json"]))
     assert data["hits"] and all(h["coverage"] >= 0.4 for h in data["hits"])
     assert sum(h["coverage"] == 1.0 for h in data["hits"]) >= 3  # the speech and its reprints
+
+
+def test_align_without_the_semantic_channel_gives_the_lexical_channels_alone(
+    raw_dir: Path, tmp_path: Path
+) -> None:
+    lexical, default = tmp_path / "lexical.jsonl", tmp_path / "default.jsonl"
+    assert runner.invoke(app, ["align", str(raw_dir), "-o", str(lexical), "--no-semantic"]).exit_code == 0
+    kinds = {json.loads(line)["kind"] for line in lexical.read_text(encoding="utf-8").splitlines()}
+    assert "translation" not in kinds and {"verbatim", "near_verbatim"} <= kinds
+    if semantic.available():  # the default: on when the extra is installed
+        assert runner.invoke(app, ["align", str(raw_dir), "-o", str(default)]).exit_code == 0
+        assert '"kind": "translation"' in default.read_text(encoding="utf-8")

@@ -80,15 +80,19 @@ def align(
         "alignments.jsonl"
     ),
     skip_bad: SkipBadOpt = False,
+    semantic_channel: ChannelOpt = None,
 ) -> None:
     """Find every reuse between documents and write alignments as JSONL (design.md §4).
 
     Example: quotetrace align data/raw -o alignments.jsonl
     """
     from . import pipeline, store
+    from .config import Config
 
     with _errors_to_exit(), _progress() as progress:
-        result = pipeline.trace(corpus, skip_bad=skip_bad, progress=progress)
+        result = pipeline.trace(
+            corpus, skip_bad=skip_bad, progress=progress, config=Config(semantic=semantic_channel)
+        )
         n = store.write_alignments(output, result.alignments, result.documents)
     err.print(f"{n} alignments -> {output}")
 
@@ -135,6 +139,14 @@ OutDirOpt = Annotated[
     ),
 ]
 CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Corpus folder.")]
+ChannelOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--semantic/--no-semantic",
+        help="The semantic channel (translations, paraphrase by embeddings); default: on when "
+        "quotetrace\\[semantic] is installed. --no-semantic gives the lexical channels alone.",
+    ),
+]
 
 
 @app.command()
@@ -145,20 +157,27 @@ def trace(
     json_out: JsonOpt = False,
     index: IndexOpt = None,
     rebuild: RebuildOpt = False,
+    semantic_channel: ChannelOpt = None,
 ) -> None:
     """The main job: ingest → align → orient → graph → reports, written into --out.
 
     Uses the corpus's persistent index, updated incrementally. Example: quotetrace trace data/raw --out out
     """
     from . import pipeline, semantic
+    from .config import Config
 
-    if not semantic.available():
+    if semantic_channel is not False and not semantic.available():
         err.print(
             "quotetrace: semantic channel off (install quotetrace[semantic] for translations and paraphrase)"
         )
     with _errors_to_exit(), _progress() as progress:
         result = pipeline.trace_indexed(
-            corpus, index=index, rebuild=rebuild, skip_bad=skip_bad, progress=progress
+            corpus,
+            index=index,
+            rebuild=rebuild,
+            skip_bad=skip_bad,
+            progress=progress,
+            config=Config(semantic=semantic_channel),
         )
         files = pipeline.write_outputs(result, out_dir)
     for line in result.corpus.issues:
@@ -192,7 +211,7 @@ def where(
         typer.Option(
             "--semantic",
             help="Also find translations of the sentence in other languages and close paraphrases, "
-            "by sentence embeddings (needs quotetrace[semantic]).",
+            "by sentence embeddings (needs quotetrace\\[semantic]).",
         ),
     ] = False,
     max_encode: Annotated[
