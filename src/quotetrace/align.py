@@ -903,7 +903,7 @@ def _alnum(text: str) -> int:
 
 
 _STATEMENT_END = frozenset("。！？!?；;…")
-_CLOSERS = frozenset("”’」』）)】》")
+_QUOTE_CLOSERS = frozenset("”’」』）)】》")  # (_CLOSERS above: what a span may run over)
 
 
 def _whole_statement(raw: str, span: Span) -> bool:
@@ -911,17 +911,17 @@ def _whole_statement(raw: str, span: Span) -> bool:
     Judged on the raw text alone (a sentence mark, or the start or end of the text, on both
     sides, hard line breaks skipped), so an incremental run decides as a rebuild does."""
     i = span.start
-    while i > 0 and (raw[i - 1].isspace() or raw[i - 1] in _CLOSERS or raw[i - 1] == "*"):
+    while i > 0 and (raw[i - 1].isspace() or raw[i - 1] in _QUOTE_CLOSERS or raw[i - 1] == "*"):
         i -= 1
     if i > 0 and raw[i - 1] not in _STATEMENT_END:
         return False
     j = span.end
-    while j > span.start and (raw[j - 1].isspace() or raw[j - 1] in _CLOSERS):
+    while j > span.start and (raw[j - 1].isspace() or raw[j - 1] in _QUOTE_CLOSERS):
         j -= 1
     if j > span.start and raw[j - 1] in _STATEMENT_END:
         return True
     k = span.end
-    while k < len(raw) and (raw[k].isspace() or raw[k] in _CLOSERS or raw[k] == "*"):
+    while k < len(raw) and (raw[k].isspace() or raw[k] in _QUOTE_CLOSERS or raw[k] == "*"):
         k += 1
     return k == len(raw) or raw[k] in _STATEMENT_END
 
@@ -930,14 +930,15 @@ def drop_lone_edits(
     alignments: Sequence[Alignment], raws: Mapping[str, str], *, min_chars: int = 20
 ) -> list[Alignment]:
     """Drop a near-verbatim match shorter than `min_chars` (twice the shortest reported span)
-    on either side when it is not quoted and nothing else links the same two articles. A short clause two
-    texts phrase alike, with edits and with no other passage in common (优化高等学校学科设置、
+    on either side when it is not quoted, is a phrase inside longer sentences rather than a
+    whole sentence carried over, and is the only link between its two articles. A short
+    clause two texts phrase alike, with edits and nothing else in common (优化高等学校学科设置、
     人才培养模式 / …，创新人才培养模式), is more likely common political language than one
-    text taking from the other; word-for-word matches, quotations, and edits between articles
-    that share other passages keep counting. Paraphrases are left to their own, stricter
-    acceptance tests (a reworded heading is found on its own). Needs oriented alignments
-    (`quoted` is decided by the reuser), so the pipeline applies it after provenance; `where`
-    still finds the clause."""
+    text taking from the other; word-for-word matches, quotations, whole statements and edits
+    between articles that share other passages keep counting. Paraphrases are left to their
+    own, stricter acceptance tests (a reworded heading is found on its own). Needs oriented
+    alignments (`quoted` is decided by the reuser), so the pipeline applies it after
+    provenance; `where` still finds the clause."""
     links: dict[tuple[str, str], int] = defaultdict(int)
     for a in alignments:
         links[(a.source.article_id, a.target.article_id)] += 1
